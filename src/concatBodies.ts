@@ -1,0 +1,62 @@
+import { createGunzip } from 'node:zlib'
+import { abortable } from './abortable.js'
+import { FlowLogError, objectUrl } from './errors.js'
+import { fromLogFile, type LogText } from './flowLogText.js'
+import { abortSignal } from './options.js'
+import type { FetchedLogFile } from './prefetch.js'
+
+export interface ConcatBodiesOptions {
+  /** Stops reading; the iteration then rejects with the signal's reason. */
+  signal?: AbortSignal
+}
+
+const NEWLINE = 10
+
+/**
+ * Turns fetched log files into one stream of flow log text: gunzips each body (plain
+ * text passes through; gzip is recognised by its magic bytes, not by the name) and ends
+ * each file's text with a newline, so that no line spans two files. Header lines stay
+ * in the stream. Every chunk carries its log file as `source`.
+ *
+ * @example
+ * ```ts
+ * for await (const text of pipe(listLogFiles({ client, bucket }), prefetch({ client }), concatBodies())) {
+ *   process.stdout.write(text)
+ * }
+ * ```
+ */
+export function concatBodies(
+  options: ConcatBodiesOptions = {},
+): (objects: AsyncIterable<FetchedLogFile> | Iterable<FetchedLogFile>) => AsyncGenerator<LogText> {
+  const signal = abortSignal('signal', options.signal)
+  return async function* (objects) {
+    for await (const { file, body } of abortable(objects, signal)) {
+      let last: number | undefined = NEWLINE
+      for await (const chunk of text(body, objectUrl(file.bucket, file.key))) {
+        signal?.throwIfAborted()
+        if (chunk.length === 0) continue
+        last = chunk[chunk.length - 1]
+        yield fromLogFile(chunk, file)
+      }
+      if (last !== NEWLINE) yield fromLogFile(new Uint8Array([NEWLINE]), file)
+    }
+  }
+}
+
+const isGzip = (body: Uint8Array): boolean => body[0] === 0x1f && body[1] === 0x8b
+
+async function* text(body: Uint8Array, object: string): AsyncGenerator<Uint8Array> {
+  if (!isGzip(body)) {
+    yield body.subarray()
+    return
+  }
+  const gunzip = createGunzip({ chunkSize: 64 * 1024 })
+  try {
+    gunzip.end(body)
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) yield chunk
+  } catch (error) {
+    throw new FlowLogError(`corrupt gzip: ${(error as Error).message}`, { object, cause: error })
+  } finally {
+    gunzip.destroy()
+  }
+}

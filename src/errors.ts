@@ -1,0 +1,56 @@
+/**
+ * Where a problem was found: the log file (as `s3://bucket/key`) and, for text,
+ * the 1-based line number within that file or stream.
+ */
+export interface ErrorLocation {
+  /** The object the problem belongs to, as `s3://bucket/key`. */
+  readonly object?: string
+  /** The 1-based line number, counted from the start of the object (or of the stream). */
+  readonly line?: number
+}
+
+/**
+ * The error every vpcflow stage throws for bad data or a failed request.
+ * Its message starts with the object and line it concerns, and the
+ * original error (an S3 or zlib error) is kept as `cause`.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   for await (const chunk of pipe(source, digest())) process.stdout.write(chunk)
+ * } catch (error) {
+ *   if (error instanceof FlowLogError) console.error(error.object, error.line, error.message)
+ * }
+ * ```
+ */
+export class FlowLogError extends Error {
+  override readonly name = 'FlowLogError'
+  readonly object?: string
+  readonly line?: number
+
+  constructor(reason: string, location: ErrorLocation & { cause?: unknown } = {}) {
+    const { object, line, cause } = location
+    const where = [object, line === undefined ? undefined : `line ${line}`].filter(Boolean).join(' ')
+    super(where ? `${where}: ${reason}` : reason, cause === undefined ? undefined : { cause })
+    if (object !== undefined) this.object = object
+    if (line !== undefined) this.line = line
+  }
+}
+
+/** `s3://bucket/key`: how errors and logs name an object. */
+export function objectUrl(bucket: string, key: string): string {
+  return `s3://${bucket}/${key}`
+}
+
+/**
+ * Turns an error from an S3 call into a FlowLogError that names the operation and the
+ * object; an abort is passed through as the signal's reason.
+ */
+export function s3Failure(operation: string, object: string, error: unknown, signal: AbortSignal): unknown {
+  if (signal.aborted) return signal.reason
+  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } }
+  const status = e.$metadata?.httpStatusCode
+  const detail = [e.name, e.message && e.message !== e.name ? e.message : undefined].filter(Boolean).join(': ')
+  const reason = `${operation} failed${status ? ` (HTTP ${status})` : ''}: ${detail || String(error)}`
+  return new FlowLogError(reason, { object, cause: error })
+}

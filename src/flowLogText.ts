@@ -1,0 +1,209 @@
+import { FlowLogError, objectUrl } from './errors.js'
+import { DEFAULT_FORMAT, formatOf, KNOWN_FIELDS, type Format } from './format.js'
+import type { LogFile } from './parseLogFileKey.js'
+
+/**
+ * A chunk of flow log text. Chunks made by `concatBodies` carry the log file they come
+ * from as `source`, so that errors can name it; plain chunks (a file stream, stdin) have none.
+ */
+export type LogText = Uint8Array & { readonly source?: LogFile }
+
+/** Marks a chunk as text of `file`. */
+export function fromLogFile(chunk: Uint8Array, file: LogFile): LogText {
+  return Object.defineProperty(chunk, 'source', { value: file, enumerable: false }) as LogText
+}
+
+/** One record line, valid until the reader moves on: read what you need during the callback. */
+export interface RecordLine {
+  readonly format: Format
+  /** The buffer holding the line; field `i` is `bytes[starts[i]]` up to `bytes[ends[i]]`. */
+  readonly bytes: Buffer
+  readonly starts: Int32Array
+  readonly ends: Int32Array
+  /** The value of each numeric field by position: -1 for `-`. Other positions are unspecified. */
+  readonly numbers: Float64Array
+  /** The log file the line comes from, when known. */
+  readonly source: LogFile | undefined
+  /** 1-based line number within the source (or the stream). */
+  readonly line: number
+}
+
+export interface TextReaderOptions {
+  /** Called for each record line. */
+  onRecord: (record: RecordLine) => void
+  /** Called when a header line sets the format of the lines after it. */
+  onHeader?: (format: Format) => void
+  /** Lines longer than this many bytes are an error. Default 64 KiB. */
+  maxLineLength?: number
+}
+
+/** Default limit on the length of one line: far beyond any real flow log record. */
+export const DEFAULT_MAX_LINE_LENGTH = 64 * 1024
+
+const NEWLINE = 10
+const SPACE = 32
+const TAB = 9
+const CR = 13
+const DASH = 45
+
+/** The error for a bad line, naming its object and line number. */
+export function lineError(record: Pick<RecordLine, 'source' | 'line'>, reason: string): FlowLogError {
+  const object = record.source && objectUrl(record.source.bucket, record.source.key)
+  return new FlowLogError(reason, { object, line: record.line })
+}
+
+/**
+ * Reads flow log text pushed in chunks split anywhere: splits lines at the byte level,
+ * follows header lines (each log file has its own), splits fields on runs of blanks,
+ * checks the field count and numeric fields, and hands each record to `onRecord`.
+ * Text without a header is read in the default format.
+ */
+export function textReader(options: TextReaderOptions): { push(chunk: LogText | string): void; end(): void } {
+  const { onRecord, onHeader, maxLineLength = DEFAULT_MAX_LINE_LENGTH } = options
+  let starts: Int32Array = new Int32Array(64)
+  let ends: Int32Array = new Int32Array(64)
+  let numbers: Float64Array = new Float64Array(64)
+  let carry: Buffer | undefined
+  let source: LogFile | undefined
+  let format: Format | undefined
+  let line = 0
+
+  const record: { -readonly [K in keyof RecordLine]: RecordLine[K] } = {
+    format: DEFAULT_FORMAT,
+    bytes: Buffer.alloc(0),
+    starts,
+    ends,
+    numbers,
+    source,
+    line,
+  }
+
+  function fail(reason: string): never {
+    throw lineError({ source, line }, reason)
+  }
+
+  function tokenize(bytes: Buffer, start: number, end: number): number {
+    let count = 0
+    let i = start
+    while (i < end) {
+      let c = bytes[i]!
+      while (c === SPACE || c === TAB || c === CR) {
+        if (++i === end) return count
+        c = bytes[i]!
+      }
+      if (count === starts.length) {
+        const grow = (a: Int32Array): Int32Array => {
+          const b = new Int32Array(a.length * 2)
+          b.set(a)
+          return b
+        }
+        starts = record.starts = grow(starts)
+        ends = record.ends = grow(ends)
+        numbers = record.numbers = new Float64Array(starts.length)
+      }
+      starts[count] = i
+      while (i < end && c !== SPACE && c !== TAB && c !== CR) c = bytes[++i]!
+      ends[count++] = i
+    }
+    return count
+  }
+
+  /** A header has only field-name tokens ([a-z][a-z0-9-]*), at least one of them a known field. */
+  function headerOf(bytes: Buffer, count: number): Format | undefined {
+    for (let f = 0; f < count; f++) {
+      const c = bytes[starts[f]!]!
+      if (c < 97 || c > 122) return undefined
+      for (let i = starts[f]! + 1; i < ends[f]!; i++) {
+        const d = bytes[i]!
+        if (!((d >= 97 && d <= 122) || (d >= 48 && d <= 57) || d === DASH)) return undefined
+      }
+    }
+    const fields = Array.from({ length: count }, (_, f) => bytes.toString('latin1', starts[f]!, ends[f]!))
+    return fields.some((name) => KNOWN_FIELDS.has(name)) ? formatOf(fields) : undefined
+  }
+
+  function readNumber(bytes: Buffer, start: number, end: number, f: number, current: Format): number {
+    if (end - start === 1 && bytes[start] === DASH) return -1
+    let value = 0
+    for (let i = start; i < end; i++) {
+      const digit = bytes[i]! - 48
+      if (digit < 0 || digit > 9 || end - start > 15) {
+        fail(`${current.fields[f]} is not a whole number: "${bytes.toString('utf8', start, end)}"`)
+      }
+      value = value * 10 + digit
+    }
+    return value
+  }
+
+  function readLine(bytes: Buffer, start: number, end: number): void {
+    line++
+    const count = tokenize(bytes, start, end)
+    if (count === 0) return
+    const first = bytes[starts[0]!]!
+    if (first >= 97 && first <= 122) {
+      const header = headerOf(bytes, count)
+      if (header) {
+        format = header
+        onHeader?.(header)
+        return
+      }
+    }
+    const current = format ?? DEFAULT_FORMAT
+    if (count !== current.fields.length) {
+      fail(`expected ${current.fields.length} fields (${current.header}), found ${count}`)
+    }
+    const numeric = current.numeric
+    for (let f = 0; f < count; f++) {
+      if (numeric[f]) numbers[f] = readNumber(bytes, starts[f]!, ends[f]!, f, current)
+    }
+    record.format = current
+    record.bytes = bytes
+    record.source = source
+    record.line = line
+    onRecord(record)
+  }
+
+  function endOfSource(): void {
+    if (carry) {
+      const rest = carry
+      carry = undefined
+      readLine(rest, 0, rest.length)
+    }
+  }
+
+  return {
+    push(chunk) {
+      const bytes =
+        typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+      const from = typeof chunk === 'string' ? undefined : chunk.source
+      if (from !== source) {
+        endOfSource()
+        source = from
+        format = undefined
+        line = 0
+      }
+      let pos = 0
+      while (pos < bytes.length) {
+        const newline = bytes.indexOf(NEWLINE, pos)
+        const end = newline < 0 ? bytes.length : newline
+        if ((carry?.length ?? 0) + end - pos > maxLineLength) {
+          line++
+          fail(`line is longer than ${maxLineLength} bytes`)
+        }
+        if (newline < 0) {
+          carry = carry ? Buffer.concat([carry, bytes.subarray(pos)]) : Buffer.from(bytes.subarray(pos))
+          return
+        }
+        if (carry) {
+          const whole = Buffer.concat([carry, bytes.subarray(pos, end)])
+          carry = undefined
+          readLine(whole, 0, whole.length)
+        } else {
+          readLine(bytes, pos, end)
+        }
+        pos = newline + 1
+      }
+    },
+    end: endOfSource,
+  }
+}

@@ -1,0 +1,70 @@
+/** The fields of the default format (version 2), in order. */
+export const DEFAULT_FIELDS = [
+  'version', 'account-id', 'interface-id', 'srcaddr', 'dstaddr', 'srcport', 'dstport',
+  'protocol', 'packets', 'bytes', 'start', 'end', 'action', 'log-status',
+] as const
+
+/** Every field AWS documents, versions 2 to 8. Other names are accepted and read as strings. */
+export const KNOWN_FIELDS: ReadonlySet<string> = new Set([
+  ...DEFAULT_FIELDS,
+  'vpc-id', 'subnet-id', 'instance-id', 'tcp-flags', 'type', 'pkt-srcaddr', 'pkt-dstaddr',
+  'region', 'az-id', 'sublocation-type', 'sublocation-id',
+  'pkt-src-aws-service', 'pkt-dst-aws-service', 'flow-direction', 'traffic-path',
+  'resource-type', 'tgw-id', 'tgw-attachment-id', 'tgw-src-vpc-account-id', 'tgw-dst-vpc-account-id',
+  'tgw-src-vpc-id', 'tgw-dst-vpc-id', 'tgw-src-subnet-id', 'tgw-dst-subnet-id', 'tgw-src-eni',
+  'tgw-dst-eni', 'tgw-src-az-id', 'tgw-dst-az-id', 'tgw-pair-attachment-id',
+  'packets-lost-no-route', 'packets-lost-blackhole', 'packets-lost-mtu-exceeded', 'packets-lost-ttl-expired',
+  'ecs-cluster-arn', 'ecs-cluster-name', 'ecs-container-instance-arn', 'ecs-container-instance-id',
+  'ecs-container-id', 'ecs-second-container-id', 'ecs-service-name', 'ecs-task-definition-arn',
+  'ecs-task-arn', 'ecs-task-id', 'reject-reason',
+])
+
+/** Fields whose values are whole numbers (or `-`). */
+export const NUMERIC_FIELDS: ReadonlySet<string> = new Set([
+  'version', 'srcport', 'dstport', 'protocol', 'packets', 'bytes', 'start', 'end', 'tcp-flags',
+  'traffic-path', 'packets-lost-no-route', 'packets-lost-blackhole', 'packets-lost-mtu-exceeded',
+  'packets-lost-ttl-expired',
+])
+
+/** The layout of a flow log: its field names in order, as its header line gives them. */
+export interface Format {
+  readonly fields: readonly string[]
+  /** The header line, without line end. */
+  readonly header: string
+  /** Position of each field by name. */
+  readonly positions: ReadonlyMap<string, number>
+  /** For each position, whether the field is numeric. */
+  readonly numeric: readonly boolean[]
+}
+
+const formats = new Map<string, Format>()
+
+/** The format with these fields, one shared object per distinct layout. */
+export function formatOf(fields: readonly string[]): Format {
+  const header = fields.join(' ')
+  let format = formats.get(header)
+  if (!format) {
+    format = {
+      fields: [...fields],
+      header,
+      positions: new Map(fields.map((name, i) => [name, i])),
+      numeric: fields.map((name) => NUMERIC_FIELDS.has(name)),
+    }
+    formats.set(header, format)
+  }
+  return format
+}
+
+/** The default format (version 2). */
+export const DEFAULT_FORMAT = formatOf(DEFAULT_FIELDS)
+
+const FIELD_NAME = /^[a-z][a-z0-9-]*$/
+
+/**
+ * Whether the tokens of a line are a header: all of them look like field names and at
+ * least one is a field AWS documents. Record values never qualify: numbers, addresses,
+ * `-` and upper-case words are not field names, and ids such as `vpc-0a1b` are not known fields.
+ */
+export function isHeader(tokens: readonly string[]): boolean {
+  return tokens.every((token) => FIELD_NAME.test(token)) && tokens.some((token) => KNOWN_FIELDS.has(token))
+}

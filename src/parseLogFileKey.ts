@@ -1,0 +1,56 @@
+/** What the name of a flow log file says about it. */
+export interface LogFileName {
+  /** The 12-digit AWS account id that owns the flow log. */
+  readonly account: string
+  /** The region the flow log is in, e.g. `us-east-1`. */
+  readonly region: string
+  /** The flow log id, e.g. `fl-1234abcd`. */
+  readonly flowLogId: string
+  /** The start of the 5-minute delivery window the file belongs to (UTC, minute precision). */
+  readonly timestamp: Date
+  /** The hash AWS appends to make names unique. */
+  readonly hash: string
+  /** `text` for `.log.gz` files, `parquet` for `.log.parquet` files. */
+  readonly format: 'text' | 'parquet'
+}
+
+/** A flow log file stored as an S3 object. */
+export interface LogFile extends LogFileName {
+  readonly bucket: string
+  readonly key: string
+  /** The object's size in bytes, as listed. */
+  readonly size: number
+}
+
+const FILE_NAME =
+  /^(\d{12})_vpcflowlogs_([a-z]{2}(?:-[a-z0-9]+)+)_(fl-[0-9a-z]+)_(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)Z_([0-9a-zA-Z]+)\.log\.(gz|parquet)$/
+
+/**
+ * Parses the key of a flow log object into what its file name says, or returns
+ * `undefined` when the key is not a flow log file (CloudTrail logs, folder markers,
+ * stray files). Every AWS layout (default, hourly, Hive-compatible, Hive-compatible
+ * hourly) ends in the same file name, so only the last path segment is read.
+ *
+ * @example
+ * ```ts
+ * parseLogFileKey('AWSLogs/123456789012/vpcflowlogs/us-east-1/2018/06/20/123456789012_vpcflowlogs_us-east-1_fl-1234abcd_20180620T1620Z_fe123456.log.gz')
+ * // { account: '123456789012', region: 'us-east-1', flowLogId: 'fl-1234abcd',
+ * //   timestamp: 2018-06-20T16:20:00.000Z, hash: 'fe123456', format: 'text' }
+ * ```
+ */
+export function parseLogFileKey(key: string): LogFileName | undefined {
+  const match = FILE_NAME.exec(key.slice(key.lastIndexOf('/') + 1))
+  if (!match) return undefined
+  const [, account, region, flowLogId, year, month, day, hour, minute, hash, extension] = match as unknown as string[]
+  const [y, mo, d, h, mi] = [year, month, day, hour, minute].map(Number) as [number, number, number, number, number]
+  const timestamp = new Date(Date.UTC(y, mo - 1, d, h, mi))
+  if (timestamp.getUTCMonth() !== mo - 1 || timestamp.getUTCDate() !== d || h > 23 || mi > 59) return undefined
+  return {
+    account: account!,
+    region: region!,
+    flowLogId: flowLogId!,
+    timestamp,
+    hash: hash!,
+    format: extension === 'gz' ? 'text' : 'parquet',
+  }
+}

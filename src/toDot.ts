@@ -1,0 +1,94 @@
+import { abortable } from './abortable.js'
+import { lineError, textReader, type LogText, type RecordLine } from './flowLogText.js'
+import { abortSignal } from './options.js'
+
+export interface ToDotOptions {
+  /** The graph's name. Default `vpcflow`. */
+  name?: string
+  /** Stops drawing; the iteration then rejects with the signal's reason. */
+  signal?: AbortSignal
+}
+
+/** The prefix of the edge attributes that carry each record's fields: `vpcflow_account_id`... */
+export const DOT_ATTRIBUTE_PREFIX = 'vpcflow_'
+
+/** The fields shown in an edge's label, when present. */
+const LABEL_FIELDS = ['account-id', 'interface-id', 'srcport', 'dstport', 'protocol', 'packets', 'bytes', 'start', 'end']
+
+const COLORS: Readonly<Record<string, string>> = { ACCEPT: 'green', REJECT: 'red' }
+
+/**
+ * Draws flow log text (raw records or a digest) as a Graphviz DOT `digraph`: a node per
+ * address, labelled with it, and an edge per record from srcaddr to dstaddr, green for
+ * ACCEPT and red for REJECT, labelled with account, interface, ports, protocol, packets,
+ * bytes, start and end. Every field of the record is also an edge attribute named
+ * `vpcflow_` + the field name with `_` for `-`, so programs can read the values back.
+ * Node ids are the quoted addresses, so they never collide; every value is escaped.
+ * Records whose log-status is not OK are left out. Edges come in input order, nodes sorted.
+ *
+ * @example
+ * ```ts
+ * const dot = pipe(listLogFiles({ client, bucket }), prefetch({ client }), concatBodies(), digest(), toDot())
+ * for await (const chunk of dot) process.stdout.write(chunk)
+ * ```
+ */
+export function toDot(
+  options: ToDotOptions = {},
+): (text: AsyncIterable<LogText | string> | Iterable<LogText | string>) => AsyncGenerator<Uint8Array> {
+  const { name = 'vpcflow' } = options
+  if (typeof name !== 'string') throw new TypeError(`name must be a string, got ${String(name)}`)
+  const signal = abortSignal('signal', options.signal)
+  return async function* (text) {
+    const nodes = new Set<string>()
+    let edges: string[] = []
+    const reader = textReader({
+      onRecord(record: RecordLine) {
+        const edge = edgeOf(record)
+        if (edge === undefined) return
+        nodes.add(edge.from)
+        nodes.add(edge.to)
+        edges.push(edge.statement)
+      },
+    })
+    yield Buffer.from(`digraph ${quote(name)} {\n`)
+    for await (const chunk of abortable(text, signal)) {
+      reader.push(chunk)
+      if (edges.length > 0) {
+        yield Buffer.from(edges.join(''))
+        edges = []
+      }
+    }
+    reader.end()
+    const nodeLines = [...nodes].sort().map((node) => `  ${quote(node)} [label=${quote(node)}];\n`)
+    yield Buffer.from(edges.join('') + nodeLines.join('') + '}\n')
+  }
+}
+
+function edgeOf(record: RecordLine): { from: string; to: string; statement: string } | undefined {
+  const { format, bytes, starts, ends } = record
+  const values = new Map<string, string>()
+  format.fields.forEach((field, i) => {
+    const value = bytes.toString('utf8', starts[i], ends[i])
+    if (value !== '-') values.set(field, value)
+  })
+  if (format.positions.has('log-status') && values.get('log-status') !== 'OK') return undefined
+  const from = values.get('srcaddr')
+  const to = values.get('dstaddr')
+  if (from === undefined || to === undefined) {
+    throw lineError(record, 'a record to draw needs srcaddr and dstaddr')
+  }
+  const label = LABEL_FIELDS.filter((field) => values.has(field))
+    .map((field) => `${field}=${values.get(field)}`)
+    .join('\n')
+  const attributes = [
+    `color=${COLORS[values.get('action') ?? ''] ?? 'gray'}`,
+    `label=${quote(label)}`,
+    ...[...values].map(([field, value]) => `${DOT_ATTRIBUTE_PREFIX}${field.replaceAll('-', '_')}=${quote(value)}`),
+  ]
+  return { from, to, statement: `  ${quote(from)} -> ${quote(to)} [${attributes.join(', ')}];\n` }
+}
+
+/** A DOT quoted string: backslashes and quotes escaped, line breaks as `\n`. */
+function quote(value: string): string {
+  return `"${value.replace(/[\\"]/g, '\\$&').replace(/\r?\n|\r/g, '\\n')}"`
+}

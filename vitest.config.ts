@@ -1,0 +1,16 @@
+import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  resolve: {
+    alias: { vpcflow: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+  },
+  test: {
+    include: ['test/**/*.test.ts'],
+    pool: 'forks',
+    // s3rver encrypts continuation tokens with DES, which Node 20 only offers through the legacy provider.
+    execArgv: ['--openssl-legacy-provider'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+})
