@@ -1,9 +1,24 @@
 import { abortable } from './abortable.js'
-import type { Format } from './format.js'
+import type { FlowLogError } from './errors.js'
+import { formatOf, type Format } from './format.js'
 import { textReader, type LogText, type RecordLine } from './flowLogText.js'
 import { abortSignal } from './options.js'
 
 export interface DigestOptions {
+  /**
+   * The time window each line carries: `overall`, the earliest start and latest end of
+   * all records (the original's rule), or `group`, the group's own. Default `overall`.
+   */
+  window?: 'overall' | 'group'
+  /**
+   * The fields that make the group key, e.g. `['srcaddr', 'dstaddr', 'dstport', 'protocol', 'action']`;
+   * other fields are left out of the output. Default: every field present.
+   */
+  keyFields?: readonly string[]
+  /** The fields of text without a header line. Default: the default format (version 2). */
+  fields?: readonly string[]
+  /** Lenient reading: malformed lines are skipped and reported here. Default: they throw. */
+  onError?: (error: FlowLogError) => void
   /** Stops the digest; the iteration then rejects with the signal's reason. */
   signal?: AbortSignal
 }
@@ -19,17 +34,22 @@ interface Group {
   tcpFlags: number
 }
 
-/** How the records of one format are grouped and summed. */
-interface Plan {
+/** The groups of one output format. */
+interface Block {
   readonly format: Format
+  readonly groups: Map<string, Group>
+}
+
+/** How the records of one input format are keyed, and the block their groups go to. */
+interface Plan {
+  readonly block: Block
   /** Positions of the fields that make the group key, in format order. */
   readonly keyPositions: readonly number[]
   /** Positions of the fields the digest reads, -1 where the format lacks them. */
   readonly at: Readonly<Record<'srcport' | 'dstport' | 'packets' | 'bytes' | 'start' | 'end' | 'tcpFlags' | 'logStatus', number>>
-  readonly groups: Map<string, Group>
 }
 
-/** Fields that are summed or spanned rather than part of the group key. */
+/** Fields that are summed, spanned or OR-ed rather than part of the group key. */
 const AGGREGATED = new Set(['packets', 'bytes', 'start', 'end', 'tcp-flags'])
 
 /**
@@ -37,11 +57,12 @@ const AGGREGATED = new Set(['packets', 'bytes', 'start', 'end', 'tcp-flags'])
  * field but packets and bytes (summed), start and end (the window), tcp-flags (OR-ed)
  * and the ephemeral port (the larger of srcport and dstport, srcport when equal), which
  * becomes 0. Header lines and records whose log-status is not OK are dropped. Every
- * line carries the overall earliest start and latest end.
+ * line carries the overall earliest start and latest end (or its group's own, with
+ * `window: 'group'`).
  *
- * The output is flow log text: for each format seen, its header line, then its groups,
- * sorted; formats in order of their headers. The same records give the same bytes
- * whatever the order of lines, chunks or files.
+ * The output is flow log text in the input's format: for each format, its header line,
+ * then its groups sorted by their text; formats in order of their header lines. The same
+ * records give the same bytes whatever the order of lines, chunks or files.
  *
  * @example
  * ```ts
@@ -52,9 +73,22 @@ const AGGREGATED = new Set(['packets', 'bytes', 'start', 'end', 'tcp-flags'])
 export function digest(
   options: DigestOptions = {},
 ): (text: AsyncIterable<LogText | string> | Iterable<LogText | string>) => AsyncGenerator<Uint8Array> {
+  const { window = 'overall', keyFields, fields, onError } = options
+  if (window !== 'overall' && window !== 'group') throw new TypeError(`window must be 'overall' or 'group', got ${String(window)}`)
+  if (keyFields !== undefined) {
+    if (!Array.isArray(keyFields) || keyFields.length === 0) throw new TypeError('keyFields must be a non-empty array of field names')
+    const aggregated = keyFields.filter((field) => AGGREGATED.has(field))
+    if (aggregated.length > 0) throw new TypeError(`keyFields cannot hold aggregated fields: ${aggregated.join(', ')}`)
+  }
+  if (fields !== undefined && (!Array.isArray(fields) || fields.length === 0)) {
+    throw new TypeError('fields must be a non-empty array of field names')
+  }
   const signal = abortSignal('signal', options.signal)
+  const isKey = (field: string): boolean => !AGGREGATED.has(field) && (keyFields === undefined || keyFields.includes(field))
+
   return async function* (text) {
     const plans = new Map<Format, Plan>()
+    const blocks = new Map<Format, Block>()
     let earliest = -1
     let latest = -1
     let scratch: Buffer = Buffer.allocUnsafe(1024)
@@ -62,30 +96,36 @@ export function digest(
     const planOf = (format: Format): Plan => {
       let plan = plans.get(format)
       if (!plan) {
+        const output = formatOf(format.fields.filter((field) => AGGREGATED.has(field) || isKey(field)))
+        let block = blocks.get(output)
+        if (!block) blocks.set(output, (block = { format: output, groups: new Map() }))
         const position = (field: string): number => format.positions.get(field) ?? -1
-        const keyPositions = format.fields.flatMap((field, i) => (AGGREGATED.has(field) ? [] : [i]))
-        const at = {
-          srcport: position('srcport'),
-          dstport: position('dstport'),
-          packets: position('packets'),
-          bytes: position('bytes'),
-          start: position('start'),
-          end: position('end'),
-          tcpFlags: position('tcp-flags'),
-          logStatus: position('log-status'),
+        plan = {
+          block,
+          keyPositions: format.fields.flatMap((field, i) => (isKey(field) ? [i] : [])),
+          at: {
+            srcport: position('srcport'),
+            dstport: position('dstport'),
+            packets: position('packets'),
+            bytes: position('bytes'),
+            start: position('start'),
+            end: position('end'),
+            tcpFlags: position('tcp-flags'),
+            logStatus: position('log-status'),
+          },
         }
-        plan = { format, keyPositions, at, groups: new Map() }
         plans.set(format, plan)
       }
       return plan
     }
 
     const reader = textReader({
+      fields,
+      onError,
       onHeader: planOf,
       onRecord(record: RecordLine) {
-        const plan = planOf(record.format)
+        const { at, keyPositions, block } = planOf(record.format)
         const { bytes, starts, ends, numbers } = record
-        const { at } = plan
         const { logStatus, srcport, dstport } = at
         if (logStatus >= 0 && !isOk(bytes, starts[logStatus]!, ends[logStatus]!)) return
 
@@ -95,9 +135,9 @@ export function digest(
         }
 
         let length = 0
-        for (const p of plan.keyPositions) {
-          const from = p === ephemeral ? 0 : starts[p]!
-          const to = p === ephemeral ? 1 : ends[p]!
+        for (const p of keyPositions) {
+          const from = starts[p]!
+          const to = p === ephemeral ? from + 1 : ends[p]!
           if (length + to - from + 1 > scratch.length) {
             const grown = Buffer.allocUnsafe(2 * (length + to - from + 1))
             scratch.copy(grown, 0, 0, length)
@@ -109,10 +149,10 @@ export function digest(
         }
         const key = scratch.toString('latin1', 0, length)
 
-        let group = plan.groups.get(key)
+        let group = block.groups.get(key)
         if (!group) {
           group = { packets: -1, bytes: -1, start: -1, end: -1, tcpFlags: -1 }
-          plan.groups.set(key, group)
+          block.groups.set(key, group)
         }
         const value = (p: number): number => (p < 0 ? -1 : numbers[p]!)
         group.packets = addCount(group.packets, value(at.packets))
@@ -133,11 +173,12 @@ export function digest(
 
     let out: string[] = []
     let size = 0
-    const sortedPlans = [...plans.values()].sort((a, b) => compare(a.format.header, b.format.header))
-    for (const plan of sortedPlans) {
-      const lines = [plan.format.header]
-      for (const key of [...plan.groups.keys()].sort(compare)) {
-        lines.push(lineOf(plan, key, plan.groups.get(key)!, earliest, latest))
+    for (const block of [...blocks.values()].sort((a, b) => compare(a.format.header, b.format.header))) {
+      const lines = [block.format.header]
+      for (const key of [...block.groups.keys()].sort(compare)) {
+        const group = block.groups.get(key)!
+        const span = window === 'overall' ? { start: earliest, end: latest } : group
+        lines.push(lineOf(block.format, key, group, span))
       }
       for (const line of lines) {
         out.push(line)
@@ -155,11 +196,11 @@ export function digest(
 }
 
 /** Writes a group back as a line of its format. */
-function lineOf(plan: Plan, key: string, group: Group, earliest: number, latest: number): string {
+function lineOf(format: Format, key: string, group: Group, span: { start: number; end: number }): string {
   const keyValues = key.split(' ')
   let k = 0
   const show = (n: Count): string => (n === -1 ? '-' : String(n))
-  return plan.format.fields
+  return format.fields
     .map((field) => {
       switch (field) {
         case 'packets':
@@ -167,9 +208,9 @@ function lineOf(plan: Plan, key: string, group: Group, earliest: number, latest:
         case 'bytes':
           return show(group.bytes)
         case 'start':
-          return show(earliest)
+          return show(span.start)
         case 'end':
-          return show(latest)
+          return show(span.end)
         case 'tcp-flags':
           return show(group.tcpFlags)
         default:

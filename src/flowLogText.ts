@@ -29,12 +29,16 @@ export interface RecordLine {
 }
 
 export interface TextReaderOptions {
-  /** Called for each record line. */
+  /** Called for each record line. A FlowLogError it throws is handled like a malformed line. */
   onRecord: (record: RecordLine) => void
   /** Called when a header line sets the format of the lines after it. */
   onHeader?: (format: Format) => void
-  /** Lines longer than this many bytes are an error. Default 64 KiB. */
+  /** The fields of text that has no header line. Default: the default format (version 2). */
+  fields?: readonly string[]
+  /** Lines longer than this many bytes are malformed. Default 64 KiB. */
   maxLineLength?: number
+  /** Lenient reading: malformed lines are skipped and reported here. Default: they throw. */
+  onError?: (error: FlowLogError) => void
 }
 
 /** Default limit on the length of one line: far beyond any real flow log record. */
@@ -56,20 +60,25 @@ export function lineError(record: Pick<RecordLine, 'source' | 'line'>, reason: s
  * Reads flow log text pushed in chunks split anywhere: splits lines at the byte level,
  * follows header lines (each log file has its own), splits fields on runs of blanks,
  * checks the field count and numeric fields, and hands each record to `onRecord`.
- * Text without a header is read in the default format.
+ * A malformed line throws a FlowLogError naming the object and line, or with `onError`
+ * is reported and skipped.
  */
 export function textReader(options: TextReaderOptions): { push(chunk: LogText | string): void; end(): void } {
-  const { onRecord, onHeader, maxLineLength = DEFAULT_MAX_LINE_LENGTH } = options
+  const { onRecord, onHeader, onError, maxLineLength = DEFAULT_MAX_LINE_LENGTH } = options
+  const headerless = options.fields ? formatOf(options.fields) : DEFAULT_FORMAT
   let starts: Int32Array = new Int32Array(64)
   let ends: Int32Array = new Int32Array(64)
   let numbers: Float64Array = new Float64Array(64)
+  /** The start of a line that continues in the next chunk. */
   let carry: Buffer | undefined
+  /** Whether the rest of an overlong line is being passed over (lenient reading). */
+  let discarding = false
   let source: LogFile | undefined
   let format: Format | undefined
   let line = 0
 
   const record: { -readonly [K in keyof RecordLine]: RecordLine[K] } = {
-    format: DEFAULT_FORMAT,
+    format: headerless,
     bytes: Buffer.alloc(0),
     starts,
     ends,
@@ -78,8 +87,10 @@ export function textReader(options: TextReaderOptions): { push(chunk: LogText | 
     line,
   }
 
-  function fail(reason: string): never {
-    throw lineError({ source, line }, reason)
+  /** Throws, or reports when lenient; the caller then passes over the line. */
+  function malformed(error: FlowLogError): void {
+    if (!onError) throw error
+    onError(error)
   }
 
   function tokenize(bytes: Buffer, start: number, end: number): number {
@@ -122,14 +133,14 @@ export function textReader(options: TextReaderOptions): { push(chunk: LogText | 
     return fields.some((name) => KNOWN_FIELDS.has(name)) ? formatOf(fields) : undefined
   }
 
-  function readNumber(bytes: Buffer, start: number, end: number, f: number, current: Format): number {
+  /** A whole number of at most 15 digits; -1 for `-`; NaN for anything else. */
+  function readNumber(bytes: Buffer, start: number, end: number): number {
     if (end - start === 1 && bytes[start] === DASH) return -1
+    if (end - start > 15) return NaN
     let value = 0
     for (let i = start; i < end; i++) {
       const digit = bytes[i]! - 48
-      if (digit < 0 || digit > 9 || end - start > 15) {
-        fail(`${current.fields[f]} is not a whole number: "${bytes.toString('utf8', start, end)}"`)
-      }
+      if (digit < 0 || digit > 9) return NaN
       value = value * 10 + digit
     }
     return value
@@ -148,19 +159,30 @@ export function textReader(options: TextReaderOptions): { push(chunk: LogText | 
         return
       }
     }
-    const current = format ?? DEFAULT_FORMAT
+    const current = format ?? headerless
     if (count !== current.fields.length) {
-      fail(`expected ${current.fields.length} fields (${current.header}), found ${count}`)
+      return malformed(lineError({ source, line }, `expected ${current.fields.length} fields (${current.header}), found ${count}`))
     }
     const numeric = current.numeric
     for (let f = 0; f < count; f++) {
-      if (numeric[f]) numbers[f] = readNumber(bytes, starts[f]!, ends[f]!, f, current)
+      if (!numeric[f]) continue
+      const value = readNumber(bytes, starts[f]!, ends[f]!)
+      if (Number.isNaN(value)) {
+        const text = bytes.toString('utf8', starts[f]!, Math.min(ends[f]!, starts[f]! + 40))
+        return malformed(lineError({ source, line }, `${current.fields[f]} is not a whole number: "${text}"`))
+      }
+      numbers[f] = value
     }
     record.format = current
     record.bytes = bytes
     record.source = source
     record.line = line
-    onRecord(record)
+    try {
+      onRecord(record)
+    } catch (error) {
+      if (!(error instanceof FlowLogError) || error.line === undefined) throw error
+      malformed(error)
+    }
   }
 
   function endOfSource(): void {
@@ -169,6 +191,7 @@ export function textReader(options: TextReaderOptions): { push(chunk: LogText | 
       carry = undefined
       readLine(rest, 0, rest.length)
     }
+    discarding = false
   }
 
   return {
@@ -186,15 +209,21 @@ export function textReader(options: TextReaderOptions): { push(chunk: LogText | 
       while (pos < bytes.length) {
         const newline = bytes.indexOf(NEWLINE, pos)
         const end = newline < 0 ? bytes.length : newline
-        if ((carry?.length ?? 0) + end - pos > maxLineLength) {
+        if (discarding) {
+          if (newline < 0) return
+          discarding = false
+        } else if ((carry?.length ?? 0) + end - pos > maxLineLength) {
+          carry = undefined
           line++
-          fail(`line is longer than ${maxLineLength} bytes`)
-        }
-        if (newline < 0) {
+          malformed(lineError({ source, line }, `line is longer than ${maxLineLength} bytes`))
+          if (newline < 0) {
+            discarding = true
+            return
+          }
+        } else if (newline < 0) {
           carry = carry ? Buffer.concat([carry, bytes.subarray(pos)]) : Buffer.from(bytes.subarray(pos))
           return
-        }
-        if (carry) {
+        } else if (carry) {
           const whole = Buffer.concat([carry, bytes.subarray(pos, end)])
           carry = undefined
           readLine(whole, 0, whole.length)

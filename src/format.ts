@@ -68,3 +68,10 @@ const FIELD_NAME = /^[a-z][a-z0-9-]*$/
 export function isHeader(tokens: readonly string[]): boolean {
   return tokens.every((token) => FIELD_NAME.test(token)) && tokens.some((token) => KNOWN_FIELDS.has(token))
 }
+
+const PROPERTY_OF = new Map([...KNOWN_FIELDS].map((field) => [field, field.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())]))
+
+/** The record property of a field: known fields in camelCase (`account-id` is `accountId`), others as they are. */
+export function propertyOf(field: string): string {
+  return PROPERTY_OF.get(field) ?? field
+}

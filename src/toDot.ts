@@ -1,10 +1,15 @@
 import { abortable } from './abortable.js'
+import type { FlowLogError } from './errors.js'
 import { lineError, textReader, type LogText, type RecordLine } from './flowLogText.js'
 import { abortSignal } from './options.js'
 
 export interface ToDotOptions {
   /** The graph's name. Default `vpcflow`. */
   name?: string
+  /** The fields of text without a header line. Default: the default format (version 2). */
+  fields?: readonly string[]
+  /** Lenient reading: malformed lines are skipped and reported here. Default: they throw. */
+  onError?: (error: FlowLogError) => void
   /** Stops drawing; the iteration then rejects with the signal's reason. */
   signal?: AbortSignal
 }
@@ -35,13 +40,15 @@ const COLORS: Readonly<Record<string, string>> = { ACCEPT: 'green', REJECT: 'red
 export function toDot(
   options: ToDotOptions = {},
 ): (text: AsyncIterable<LogText | string> | Iterable<LogText | string>) => AsyncGenerator<Uint8Array> {
-  const { name = 'vpcflow' } = options
+  const { name = 'vpcflow', fields, onError } = options
   if (typeof name !== 'string') throw new TypeError(`name must be a string, got ${String(name)}`)
   const signal = abortSignal('signal', options.signal)
   return async function* (text) {
     const nodes = new Set<string>()
     let edges: string[] = []
     const reader = textReader({
+      fields,
+      onError,
       onRecord(record: RecordLine) {
         const edge = edgeOf(record)
         if (edge === undefined) return

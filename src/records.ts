@@ -1,0 +1,103 @@
+import { abortable } from './abortable.js'
+import type { FlowLogError } from './errors.js'
+import { propertyOf, type Format } from './format.js'
+import { textReader, type LogText } from './flowLogText.js'
+import { abortSignal } from './options.js'
+
+/**
+ * A flow log record. Known fields are camelCase properties (`account-id` is `accountId`);
+ * numeric fields are numbers; fields AWS added after this version are strings under their
+ * own names. Absent fields (`-` in text) are absent.
+ */
+export interface FlowLogRecord {
+  version?: number
+  accountId?: string
+  interfaceId?: string
+  srcaddr?: string
+  dstaddr?: string
+  srcport?: number
+  dstport?: number
+  protocol?: number
+  packets?: number
+  bytes?: number
+  start?: number
+  end?: number
+  action?: string
+  logStatus?: string
+  vpcId?: string
+  subnetId?: string
+  instanceId?: string
+  tcpFlags?: number
+  type?: string
+  pktSrcaddr?: string
+  pktDstaddr?: string
+  region?: string
+  azId?: string
+  sublocationType?: string
+  sublocationId?: string
+  pktSrcAwsService?: string
+  pktDstAwsService?: string
+  flowDirection?: string
+  trafficPath?: number
+  rejectReason?: string
+  [field: string]: string | number | undefined
+}
+
+export interface RecordsOptions {
+  /** The fields of text without a header line. Default: the default format (version 2). */
+  fields?: readonly string[]
+  /** Lenient reading: malformed lines are skipped and reported here. Default: they throw. */
+  onError?: (error: FlowLogError) => void
+  /** Stops reading; the iteration then rejects with the signal's reason. */
+  signal?: AbortSignal
+}
+
+/** The format each record was read in, so that `toText` can write it back the same way. */
+export const formatOfRecord = new WeakMap<FlowLogRecord, Format>()
+
+/**
+ * Reads flow log text (raw, digested, from files or S3) into record objects, every
+ * line in the format its header gives. Records with any log-status are yielded.
+ *
+ * @example
+ * ```ts
+ * for await (const record of pipe(createReadStream('flows.log'), records())) {
+ *   if (record.action === 'REJECT') console.log(record.srcaddr, '->', record.dstaddr, record.dstport)
+ * }
+ * ```
+ */
+export function records(
+  options: RecordsOptions = {},
+): (text: AsyncIterable<LogText | string> | Iterable<LogText | string>) => AsyncGenerator<FlowLogRecord> {
+  const { fields, onError } = options
+  const signal = abortSignal('signal', options.signal)
+  return async function* (text) {
+    let batch: FlowLogRecord[] = []
+    const properties = new Map<Format, string[]>()
+    const reader = textReader({
+      fields,
+      onError,
+      onRecord({ format, bytes, starts, ends, numbers }) {
+        let names = properties.get(format)
+        if (!names) properties.set(format, (names = format.fields.map(propertyOf)))
+        const record: FlowLogRecord = {}
+        for (let i = 0; i < names.length; i++) {
+          if (format.numeric[i]) {
+            if (numbers[i]! >= 0) record[names[i]!] = numbers[i]!
+          } else if (ends[i]! - starts[i]! !== 1 || bytes[starts[i]!] !== 45) {
+            record[names[i]!] = bytes.toString('utf8', starts[i], ends[i])
+          }
+        }
+        formatOfRecord.set(record, format)
+        batch.push(record)
+      },
+    })
+    for await (const chunk of abortable(text, signal)) {
+      reader.push(chunk)
+      yield* batch
+      batch = []
+    }
+    reader.end()
+    yield* batch
+  }
+}
