@@ -73,7 +73,7 @@ async function* text(body: Uint8Array, object: string): AsyncGenerator<Uint8Arra
     gunzip.end(body)
     for await (const chunk of gunzip as AsyncIterable<Buffer>) yield chunk
   } catch (error) {
-    throw new FlowLogError(`corrupt gzip: ${(error as Error).message}`, { object, cause: error })
+    throw new FlowLogError(`corrupt gzip: ${(error as Error).message}`, { code: 'CORRUPT_GZIP', object, cause: error })
   } finally {
     gunzip.destroy()
   }

@@ -9,29 +9,48 @@ export interface ErrorLocation {
   readonly line?: number
 }
 
+/** What kind of problem a FlowLogError reports. */
+export type FlowLogErrorCode =
+  /** A line has more or fewer fields than its format. */
+  | 'FIELD_COUNT'
+  /** A numeric field holds something other than a whole number or `-`. */
+  | 'NOT_A_NUMBER'
+  /** A line is longer than the limit. */
+  | 'LINE_TOO_LONG'
+  /** A record lacks a field the stage needs (e.g. srcaddr to draw it). */
+  | 'MISSING_FIELD'
+  /** A gzip body is corrupt or truncated. */
+  | 'CORRUPT_GZIP'
+  /** A Parquet body cannot be read. */
+  | 'UNREADABLE_PARQUET'
+  /** An S3 request failed (listing, fetching, or reading a body). */
+  | 'S3_REQUEST'
+
 /**
  * The error every vpcflow stage throws for bad data or a failed request.
- * Its message starts with the object and line it concerns, and the
- * original error (an S3 or zlib error) is kept as `cause`.
+ * Its message starts with the object and line it concerns, `code` says what kind of
+ * problem it is, and the original error (an S3 or zlib error) is kept as `cause`.
  *
  * @example
  * ```ts
  * try {
  *   for await (const chunk of pipe(source, digest())) process.stdout.write(chunk)
  * } catch (error) {
- *   if (error instanceof FlowLogError) console.error(error.object, error.line, error.message)
+ *   if (error instanceof FlowLogError) console.error(error.code, error.object, error.line, error.message)
  * }
  * ```
  */
 export class FlowLogError extends Error {
   override readonly name = 'FlowLogError'
+  readonly code: FlowLogErrorCode
   readonly object?: string
   readonly line?: number
 
-  constructor(reason: string, location: ErrorLocation & { cause?: unknown } = {}) {
-    const { object, line, cause } = location
+  constructor(reason: string, location: ErrorLocation & { code?: FlowLogErrorCode; cause?: unknown } = {}) {
+    const { object, line, cause, code = 'S3_REQUEST' } = location
     const where = [object, line === undefined ? undefined : `line ${line}`].filter(Boolean).join(' ')
     super(where ? `${where}: ${reason}` : reason, cause === undefined ? undefined : { cause })
+    this.code = code
     if (object !== undefined) this.object = object
     if (line !== undefined) this.line = line
   }

@@ -1,4 +1,4 @@
-import { FlowLogError, objectUrl } from './errors.js'
+import { FlowLogError, objectUrl, type FlowLogErrorCode } from './errors.js'
 import { DEFAULT_FORMAT, formatOf, KNOWN_FIELDS, type Format } from './format.js'
 import type { LogFile } from './parseLogFileKey.js'
 
@@ -51,9 +51,9 @@ const CR = 13
 const DASH = 45
 
 /** The error for a bad line, naming its object and line number. */
-export function lineError(record: Pick<RecordLine, 'source' | 'line'>, reason: string): FlowLogError {
+export function lineError(record: Pick<RecordLine, 'source' | 'line'>, code: FlowLogErrorCode, reason: string): FlowLogError {
   const object = record.source && objectUrl(record.source.bucket, record.source.key)
-  return new FlowLogError(reason, { object, line: record.line })
+  return new FlowLogError(reason, { code, object, line: record.line })
 }
 
 /**
@@ -161,7 +161,7 @@ export function textReader(options: TextReaderOptions): { push(chunk: LogText | 
     }
     const current = format ?? headerless
     if (count !== current.fields.length) {
-      return malformed(lineError({ source, line }, `expected ${current.fields.length} fields (${current.header}), found ${count}`))
+      return malformed(lineError({ source, line }, 'FIELD_COUNT', `expected ${current.fields.length} fields (${current.header}), found ${count}`))
     }
     const numeric = current.numeric
     for (let f = 0; f < count; f++) {
@@ -169,7 +169,7 @@ export function textReader(options: TextReaderOptions): { push(chunk: LogText | 
       const value = readNumber(bytes, starts[f]!, ends[f]!)
       if (Number.isNaN(value)) {
         const text = bytes.toString('utf8', starts[f]!, Math.min(ends[f]!, starts[f]! + 40))
-        return malformed(lineError({ source, line }, `${current.fields[f]} is not a whole number: "${text}"`))
+        return malformed(lineError({ source, line }, 'NOT_A_NUMBER', `${current.fields[f]} is not a whole number: "${text}"`))
       }
       numbers[f] = value
     }
@@ -215,7 +215,7 @@ export function textReader(options: TextReaderOptions): { push(chunk: LogText | 
         } else if ((carry?.length ?? 0) + end - pos > maxLineLength) {
           carry = undefined
           line++
-          malformed(lineError({ source, line }, `line is longer than ${maxLineLength} bytes`))
+          malformed(lineError({ source, line }, 'LINE_TOO_LONG', `line is longer than ${maxLineLength} bytes`))
           if (newline < 0) {
             discarding = true
             return

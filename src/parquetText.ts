@@ -18,7 +18,7 @@ export async function* parquetText(body: Uint8Array, object: string): AsyncGener
       ? (body.buffer as ArrayBuffer)
       : (body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer)
   const unreadable = (error: unknown): FlowLogError =>
-    new FlowLogError(`unreadable Parquet file: ${(error as Error).message}`, { object, cause: error })
+    new FlowLogError(`unreadable Parquet file: ${(error as Error).message}`, { code: 'UNREADABLE_PARQUET', object, cause: error })
 
   let metadata
   try {

@@ -82,7 +82,7 @@ function edgeOf(record: RecordLine): { from: string; to: string; statement: stri
   const from = values.get('srcaddr')
   const to = values.get('dstaddr')
   if (from === undefined || to === undefined) {
-    throw lineError(record, 'a record to draw needs srcaddr and dstaddr')
+    throw lineError(record, 'MISSING_FIELD', 'a record to draw needs srcaddr and dstaddr')
   }
   const label = LABEL_FIELDS.filter((field) => values.has(field))
     .map((field) => `${field}=${values.get(field)}`)
