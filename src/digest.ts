@@ -1,7 +1,7 @@
 import { abortable } from './abortable.js'
 import type { FlowLogError } from './errors.js'
 import { formatOf, type Format } from './format.js'
-import { textReader, type LogText, type RecordLine } from './flowLogText.js'
+import { BIG, textReader, type LogText, type RecordLine } from './flowLogText.js'
 import { abortSignal } from './options.js'
 
 export interface DigestOptions {
@@ -155,8 +155,10 @@ export function digest(
           block.groups.set(key, group)
         }
         const value = (p: number): number => (p < 0 ? -1 : numbers[p]!)
-        group.packets = addCount(group.packets, value(at.packets))
-        group.bytes = addCount(group.bytes, value(at.bytes))
+        const count = (p: number): number | bigint =>
+          value(p) === BIG ? BigInt(bytes.toString('latin1', starts[p], ends[p])) : value(p)
+        group.packets = addCount(group.packets, count(at.packets))
+        group.bytes = addCount(group.bytes, count(at.bytes))
         const start = value(at.start)
         const end = value(at.end)
         const tcpFlags = value(at.tcpFlags)
@@ -220,10 +222,10 @@ function lineOf(format: Format, key: string, group: Group, span: { start: number
     .join(' ')
 }
 
-function addCount(sum: Count, value: number): Count {
-  if (value < 0) return sum
+function addCount(sum: Count, value: number | bigint): Count {
+  if (value === -1) return sum
   if (sum === -1) return value
-  if (typeof sum === 'bigint') return sum + BigInt(value)
+  if (typeof sum === 'bigint' || typeof value === 'bigint') return BigInt(sum) + BigInt(value)
   const total = sum + value
   return Number.isSafeInteger(total) ? total : BigInt(sum) + BigInt(value)
 }

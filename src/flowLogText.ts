@@ -20,7 +20,10 @@ export interface RecordLine {
   readonly bytes: Buffer
   readonly starts: Int32Array
   readonly ends: Int32Array
-  /** The value of each numeric field by position: -1 for `-`. Other positions are unspecified. */
+  /**
+   * The value of each numeric field by position: -1 for `-`, {@link BIG} for a count past
+   * 2^53 (read it from the bytes as a bigint). Other positions are unspecified.
+   */
   readonly numbers: Float64Array
   /** The log file the line comes from, when known. */
   readonly source: LogFile | undefined
@@ -40,6 +43,9 @@ export interface TextReaderOptions {
   /** Lenient reading: malformed lines are skipped and reported here. Default: they throw. */
   onError?: (error: FlowLogError) => void
 }
+
+/** In `RecordLine.numbers`: a count too large for a double to hold exactly. */
+export const BIG = -2
 
 /** Default limit on the length of one line: far beyond any real flow log record. */
 export const DEFAULT_MAX_LINE_LENGTH = 64 * 1024
@@ -133,17 +139,17 @@ export function textReader(options: TextReaderOptions): { push(chunk: LogText | 
     return fields.some((name) => KNOWN_FIELDS.has(name)) ? formatOf(fields) : undefined
   }
 
-  /** A whole number of at most 15 digits; -1 for `-`; NaN for anything else. */
+  /** A whole number; -1 for `-`; BIG past 2^53; NaN for anything else. */
   function readNumber(bytes: Buffer, start: number, end: number): number {
     if (end - start === 1 && bytes[start] === DASH) return -1
-    if (end - start > 15) return NaN
+    if (end === start) return NaN
     let value = 0
     for (let i = start; i < end; i++) {
       const digit = bytes[i]! - 48
       if (digit < 0 || digit > 9) return NaN
       value = value * 10 + digit
     }
-    return value
+    return value > Number.MAX_SAFE_INTEGER ? BIG : value
   }
 
   function readLine(bytes: Buffer, start: number, end: number): void {
@@ -167,9 +173,10 @@ export function textReader(options: TextReaderOptions): { push(chunk: LogText | 
     for (let f = 0; f < count; f++) {
       if (!numeric[f]) continue
       const value = readNumber(bytes, starts[f]!, ends[f]!)
-      if (Number.isNaN(value)) {
+      if (Number.isNaN(value) || (value === BIG && !current.counts[f])) {
         const text = bytes.toString('utf8', starts[f]!, Math.min(ends[f]!, starts[f]! + 40))
-        return malformed(lineError({ source, line }, 'NOT_A_NUMBER', `${current.fields[f]} is not a whole number: "${text}"`))
+        const what = Number.isNaN(value) ? 'is not a whole number' : 'is out of range'
+        return malformed(lineError({ source, line }, 'NOT_A_NUMBER', `${current.fields[f]} ${what}: "${text}"`))
       }
       numbers[f] = value
     }

@@ -35,6 +35,8 @@ export interface Format {
   readonly positions: ReadonlyMap<string, number>
   /** For each position, whether the field is numeric. */
   readonly numeric: readonly boolean[]
+  /** For each position, whether the field is a count (packets, bytes) that may pass 2^53 once summed. */
+  readonly counts: readonly boolean[]
 }
 
 const formats = new Map<string, Format>()
@@ -49,6 +51,7 @@ export function formatOf(fields: readonly string[]): Format {
       header,
       positions: new Map(fields.map((name, i) => [name, i])),
       numeric: fields.map((name) => NUMERIC_FIELDS.has(name)),
+      counts: fields.map((name) => name === 'packets' || name === 'bytes'),
     }
     formats.set(header, format)
   }

@@ -29,7 +29,8 @@ const FILE_NAME =
  * Parses the key of a flow log object into what its file name says, or returns
  * `undefined` when the key is not a flow log file (CloudTrail logs, folder markers,
  * stray files). Every AWS layout (default, hourly, Hive-compatible, Hive-compatible
- * hourly) ends in the same file name, so only the last path segment is read.
+ * hourly) ends in the same file name, and only that name is read: the name alone says
+ * all there is to know, so a file still parses after being copied or moved elsewhere.
  *
  * @example
  * ```ts
@@ -43,7 +44,9 @@ export function parseLogFileKey(key: string): LogFileName | undefined {
   if (!match) return undefined
   const [, account, region, flowLogId, year, month, day, hour, minute, hash, extension] = match as unknown as string[]
   const [y, mo, d, h, mi] = [year, month, day, hour, minute].map(Number) as [number, number, number, number, number]
-  const timestamp = new Date(Date.UTC(y, mo - 1, d, h, mi))
+  const timestamp = new Date(0)
+  timestamp.setUTCFullYear(y, mo - 1, d) // not Date.UTC, which reads years 0-99 as 1900-1999
+  timestamp.setUTCHours(h, mi)
   if (timestamp.getUTCMonth() !== mo - 1 || timestamp.getUTCDate() !== d || h > 23 || mi > 59) return undefined
   return {
     account: account!,

@@ -1,7 +1,7 @@
 import { abortable } from './abortable.js'
 import type { FlowLogError } from './errors.js'
 import { propertyOf, type Format } from './format.js'
-import { textReader, type LogText } from './flowLogText.js'
+import { BIG, textReader, type LogText } from './flowLogText.js'
 import { abortSignal } from './options.js'
 
 /**
@@ -18,8 +18,10 @@ export interface FlowLogRecord {
   srcport?: number
   dstport?: number
   protocol?: number
-  packets?: number
-  bytes?: number
+  /** A bigint in the rare digest whose sum passed 2^53. */
+  packets?: number | bigint
+  /** A bigint in the rare digest whose sum passed 2^53. */
+  bytes?: number | bigint
   start?: number
   end?: number
   action?: string
@@ -40,7 +42,7 @@ export interface FlowLogRecord {
   flowDirection?: string
   trafficPath?: number
   rejectReason?: string
-  [field: string]: string | number | undefined
+  [field: string]: string | number | bigint | undefined
 }
 
 export interface RecordsOptions {
@@ -83,7 +85,8 @@ export function records(
         const record: FlowLogRecord = {}
         for (let i = 0; i < names.length; i++) {
           if (format.numeric[i]) {
-            if (numbers[i]! >= 0) record[names[i]!] = numbers[i]!
+            if (numbers[i] === BIG) record[names[i]!] = BigInt(bytes.toString('latin1', starts[i], ends[i]))
+            else if (numbers[i]! >= 0) record[names[i]!] = numbers[i]!
           } else if (ends[i]! - starts[i]! !== 1 || bytes[starts[i]!] !== 45) {
             record[names[i]!] = bytes.toString('utf8', starts[i], ends[i])
           }

