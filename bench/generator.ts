@@ -1,0 +1,100 @@
+/**
+ * A seeded generator of realistic default-format (version 2) flow log records, shared by
+ * the benchmark and the bundled sample bucket: a few hundred ENIs talking to a few
+ * thousand addresses, skewed service ports, ephemeral ports 32768-60999 (Linux), both
+ * directions of each conversation, about 5% REJECT and 1% NODATA or SKIPDATA.
+ */
+
+export const V2_HEADER =
+  'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status'
+
+/** mulberry32: a small, fast PRNG with a 32-bit seed. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** Service ports by weight: most traffic is HTTPS, then a long tail. [port, protocol, weight] */
+const SERVICES: ReadonlyArray<readonly [number, number, number]> = [
+  [443, 6, 40], [80, 6, 12], [5432, 6, 8], [6379, 6, 7], [53, 17, 7], [22, 6, 5], [3306, 6, 4],
+  [8080, 6, 4], [9092, 6, 3], [2049, 6, 2], [123, 17, 2], [9200, 6, 2], [27017, 6, 2], [11211, 6, 1], [3389, 6, 1],
+]
+const TOTAL_WEIGHT = SERVICES.reduce((sum, [, , weight]) => sum + weight, 0)
+
+export interface Network {
+  readonly account: string
+  readonly enis: ReadonlyArray<{ id: string; address: string }>
+  readonly peers: readonly string[]
+}
+
+/** A network of `enis` interfaces in one account and `peers` addresses they talk to (internal and public). */
+export function network(random: () => number, account: string, enis = 200, peers = 2400): Network {
+  const byte = () => Math.floor(random() * 254) + 1
+  const hex = (n: number) => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('')
+  return {
+    account,
+    enis: Array.from({ length: enis }, () => ({ id: `eni-${hex(17)}`, address: `10.${byte()}.${byte()}.${byte()}` })),
+    peers: Array.from({ length: peers }, (_, i) =>
+      i % 4 === 0 ? `${[52, 54, 3, 18, 35][i % 5]}.${byte()}.${byte()}.${byte()}` : `10.${byte()}.${byte()}.${byte()}`,
+    ),
+  }
+}
+
+/** A skewed pick: low indexes far more often than high ones. */
+function skewed<T>(random: () => number, items: readonly T[]): T {
+  return items[Math.floor(random() ** 3 * items.length)]!
+}
+
+function service(random: () => number): readonly [number, number] {
+  let pick = random() * TOTAL_WEIGHT
+  for (const [port, protocol, weight] of SERVICES) {
+    if ((pick -= weight) < 0) return [port, protocol]
+  }
+  return [443, 6]
+}
+
+/**
+ * `count` record lines (no header) for the 5-minute window starting at `windowStart`
+ * (Unix seconds): records end inside the window, as AWS delivers them.
+ */
+export function* records(random: () => number, net: Network, windowStart: number, count: number): Generator<string> {
+  let written = 0
+  while (written < count) {
+    const eni = skewed(random, net.enis)
+    const start = windowStart - 60 + Math.floor(random() * 240)
+    const end = start + 60
+    const roll = random()
+    if (roll < 0.01) {
+      yield `2 ${net.account} ${eni.id} - - - - - - - ${start} ${end} - ${roll < 0.007 ? 'NODATA' : 'SKIPDATA'}`
+      written++
+      continue
+    }
+    const peer = skewed(random, net.peers)
+    const ephemeral = 32768 + Math.floor(random() * 28232)
+    if (roll < 0.06) {
+      // a probe from outside, rejected by a security group
+      const port = Math.floor(random() * 10000)
+      yield `2 ${net.account} ${eni.id} ${peer} ${eni.address} ${ephemeral} ${port} 6 1 44 ${start} ${end} REJECT OK`
+      written++
+      continue
+    }
+    const [port, protocol] = service(random)
+    const packets = 1 + Math.floor(random() ** 4 * 2000)
+    const bytes = packets * (40 + Math.floor(random() * 1460))
+    const outbound = random() < 0.6
+    const [client, server] = outbound ? [eni.address, peer] : [peer, eni.address]
+    yield `2 ${net.account} ${eni.id} ${client} ${server} ${ephemeral} ${port} ${protocol} ${packets} ${bytes} ${start} ${end} ACCEPT OK`
+    written++
+    if (written < count) {
+      const back = Math.max(1, Math.floor(packets * 0.8))
+      yield `2 ${net.account} ${eni.id} ${server} ${client} ${port} ${ephemeral} ${protocol} ${back} ${back * 60} ${start} ${end} ACCEPT OK`
+      written++
+    }
+  }
+}
