@@ -62,6 +62,8 @@ export function listLogFiles(options: ListLogFilesOptions): AsyncGenerator<LogFi
         const size = object.Size ?? 0
         const name = parseLogFileKey(key)
         if (name && size > 0) {
+          // An abort while the consumer held the previous file stops the rest of the page too.
+          signal.throwIfAborted()
           yield { ...name, bucket, key, size }
         } else {
           onSkip?.({ bucket, key, size, reason: name ? 'empty object' : 'not a flow log file name' })

@@ -1,4 +1,5 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
+import { setMaxListeners } from 'node:events'
 import type { Readable } from 'node:stream'
 import parallel from 'it-parallel'
 import { abortable } from './abortable.js'
@@ -59,6 +60,9 @@ export function prefetch(
     outer?.throwIfAborted()
     const stop = new AbortController()
     const signal = stop.signal
+    // Every fetch in flight listens on this private signal (the SDK, and the body read), so
+    // any concurrency above 5 or so would set off Node's MaxListenersExceededWarning. 0: no limit.
+    setMaxListeners(0, signal)
     const onAbort = (): void => stop.abort(outer?.reason)
     outer?.addEventListener('abort', onAbort, { once: true })
     const budget = byteBudget(maxBytes)

@@ -1,0 +1,185 @@
+/**
+ * A real S3 for the tests: s3rver in this process on 127.0.0.1 (random free port, temp
+ * directory), an S3Client factory set up for it, and helpers to create buckets and put
+ * objects.
+ *
+ * s3rver encrypts ListObjectsV2 continuation tokens with DES, so any truncated listing
+ * fails with HTTP 500 unless Node runs with `--openssl-legacy-provider` (vitest.config.ts
+ * passes it to the test processes). Its suffix ranges (`bytes=-N`) are wrong: don't use them.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { Agent } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3'
+import S3rver from 's3rver'
+
+export interface S3Server {
+  /** `http://127.0.0.1:PORT` */
+  readonly endpoint: string
+  readonly port: number
+  /** Stops the server (dropping open connections) and removes its directory. */
+  stop(): Promise<void>
+}
+
+/** Starts s3rver on 127.0.0.1 with a free port and an empty temp directory. */
+export async function startS3rver(): Promise<S3Server> {
+  const directory = await mkdtemp(join(tmpdir(), 'vpcflow-s3rver-'))
+  const server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true })
+  let port: number
+  try {
+    ;({ port } = await server.run())
+  } catch (error) {
+    await rm(directory, { recursive: true, force: true })
+    throw error
+  }
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    async stop() {
+      const closed = server.close()
+      server.httpServer?.closeAllConnections()
+      await closed
+      await rm(directory, { recursive: true, force: true })
+    },
+  }
+}
+
+export interface ClientOptions {
+  /** The agent the client's NodeHttpHandler uses; by default a fresh keep-alive agent. */
+  agent?: Agent
+  /** Attempts per request, for errors the SDK retries (5xx, throttling, resets). Default 3. */
+  maxAttempts?: number
+  /**
+   * Milliseconds of socket inactivity (waiting for the response, or within its body) after
+   * which a request fails with a TimeoutError, e.g. for a stalled response. Default: none.
+   */
+  socketTimeout?: number
+  /** Milliseconds after which a request fails with a TimeoutError, however busy. Default: none. */
+  requestTimeout?: number
+}
+
+/** An S3Client for s3rver (or a proxy in front of it) at `endpoint`. */
+export function s3Client(endpoint: string, options: ClientOptions = {}): S3Client {
+  const { agent = new Agent({ keepAlive: true }), maxAttempts = 3, socketTimeout, requestTimeout } = options
+  return new S3Client({
+    endpoint,
+    forcePathStyle: true,
+    region: 'us-east-1',
+    // s3rver accepts only these.
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    // Otherwise uploads are sent with aws-chunked framing, which s3rver stores as is.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    retryStrategy: fastRetryStrategy(maxAttempts),
+    // NodeHttpHandler options: the SDK builds its NodeHttpHandler with our agent. Without
+    // throwOnRequestTimeout, requestTimeout would only log a warning.
+    requestHandler: {
+      httpAgent: agent,
+      connectionTimeout: 5_000,
+      ...(socketTimeout ? { socketTimeout } : {}),
+      ...(requestTimeout ? { requestTimeout, throwOnRequestTimeout: true } : {}),
+    },
+  })
+}
+
+type RetryStrategy = Extract<NonNullable<S3ClientConfig['retryStrategy']>, { acquireInitialRetryToken: unknown }>
+
+/**
+ * Retries what the SDK's standard strategy retries (throttling and transient errors:
+ * 5xx, resets, timeouts) up to `maxAttempts` attempts, at once and without a retry quota,
+ * so that tests of failures stay fast and deterministic.
+ */
+export function fastRetryStrategy(maxAttempts: number): RetryStrategy {
+  const token = (count: number) => ({ getRetryCount: () => count, getRetryDelay: () => 0 })
+  return {
+    acquireInitialRetryToken: async () => token(0),
+    refreshRetryTokenForRetry: async (previous, { errorType }) => {
+      const next = previous.getRetryCount() + 1
+      if ((errorType === 'THROTTLING' || errorType === 'TRANSIENT') && next < maxAttempts) return token(next)
+      throw new Error('no retry')
+    },
+    recordSuccess: () => {},
+  }
+}
+
+export interface CommandCounter {
+  /** How many times a command (`ListObjectsV2Command`, `GetObjectCommand`...) was sent since the last reset. */
+  count(command: string): number
+  /**
+   * How many of them have their response: parsed, or for GetObject its headers (the body
+   * is still to be read), or failed.
+   */
+  answered(command: string): number
+  reset(): void
+}
+
+/**
+ * Counts the commands `client` sends, by name, at the moment `send` is called: a
+ * synchronous view of what the code under test has asked for, which the proxy only sees
+ * once the request has crossed the network.
+ */
+export function countCommands(client: S3Client): CommandCounter {
+  let sent = new Map<string, number>()
+  let answered = new Map<string, number>()
+  const add = (counts: Map<string, number>, name: string): void => {
+    counts.set(name, (counts.get(name) ?? 0) + 1)
+  }
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = context.commandName ?? 'unknown'
+      const counts = answered
+      add(sent, name)
+      try {
+        return await next(args)
+      } finally {
+        add(counts, name)
+      }
+    },
+    { step: 'initialize', name: 'vpcflowTestCommandCounter' },
+  )
+  return {
+    count: (command) => sent.get(command) ?? 0,
+    answered: (command) => answered.get(command) ?? 0,
+    reset: () => {
+      sent = new Map()
+      answered = new Map()
+    },
+  }
+}
+
+export async function createBucket(client: S3Client, bucket: string): Promise<void> {
+  await client.send(new CreateBucketCommand({ Bucket: bucket }))
+}
+
+export interface TestObject {
+  readonly key: string
+  readonly body: Uint8Array | string
+}
+
+/** Puts the objects, `concurrency` at a time. */
+export async function putObjects(
+  client: S3Client,
+  bucket: string,
+  objects: Iterable<TestObject>,
+  concurrency = 32,
+): Promise<void> {
+  const queue = [...objects]
+  const worker = async (): Promise<void> => {
+    for (let object = queue.shift(); object; object = queue.shift()) {
+      const body = typeof object.body === 'string' ? Buffer.from(object.body) : object.body
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: object.key, Body: body, ContentLength: body.byteLength }))
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker))
+}
+
+export async function deleteObject(client: S3Client, bucket: string, key: string): Promise<void> {
+  await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }))
+}
