@@ -4,7 +4,13 @@ import { FlowLogError, objectUrl } from './errors.js'
 import { fromLogFile, type LogText } from './flowLogText.js'
 import { abortSignal } from './options.js'
 import { isParquet, parquetText } from './parquetText.js'
-import type { FetchedLogFile } from './prefetch.js'
+import type { LogObject } from './parseLogFileKey.js'
+
+/** The bytes of a stored flow log file: what `prefetch` yields, or any object with a name and bytes. */
+export interface StoredBody {
+  readonly file: LogObject
+  readonly body: Uint8Array
+}
 
 export interface ConcatBodiesOptions {
   /**
@@ -34,14 +40,14 @@ const NEWLINE = 10
  */
 export function concatBodies(
   options: ConcatBodiesOptions = {},
-): (objects: AsyncIterable<FetchedLogFile> | Iterable<FetchedLogFile>) => AsyncGenerator<LogText> {
+): (objects: AsyncIterable<StoredBody> | Iterable<StoredBody>) => AsyncGenerator<LogText> {
   const { onError } = options
   const signal = abortSignal('signal', options.signal)
   return async function* (objects) {
     for await (const { file, body } of abortable(objects, signal)) {
       let last: number | undefined = NEWLINE
       try {
-        for await (const chunk of text(body, objectUrl(file.bucket, file.key))) {
+        for await (const chunk of text(body, objectUrl(file))) {
           signal?.throwIfAborted()
           if (chunk.length === 0) continue
           last = chunk[chunk.length - 1]

@@ -1,3 +1,5 @@
+import type { LogObject } from './parseLogFileKey.js'
+
 /**
  * Where a problem was found: the log file (as `s3://bucket/key`) and, for text,
  * the 1-based line number within that file or stream.
@@ -23,8 +25,8 @@ export type FlowLogErrorCode =
   | 'CORRUPT_GZIP'
   /** A Parquet body cannot be read. */
   | 'UNREADABLE_PARQUET'
-  /** An S3 request failed (listing, fetching, or reading a body). */
-  | 'S3_REQUEST'
+  /** Listing or fetching failed: an S3 request, a body cut short, a local file that cannot be read. */
+  | 'REQUEST_FAILED'
 
 /**
  * The error every vpcflow stage throws for bad data or a failed request.
@@ -46,8 +48,8 @@ export class FlowLogError extends Error {
   readonly object?: string
   readonly line?: number
 
-  constructor(reason: string, location: ErrorLocation & { code?: FlowLogErrorCode; cause?: unknown } = {}) {
-    const { object, line, cause, code = 'S3_REQUEST' } = location
+  constructor(reason: string, location: ErrorLocation & { code: FlowLogErrorCode; cause?: unknown }) {
+    const { object, line, cause, code } = location
     const where = [object, line === undefined ? undefined : `line ${line}`].filter(Boolean).join(' ')
     super(where ? `${where}: ${reason}` : reason, cause === undefined ? undefined : { cause })
     this.code = code
@@ -56,9 +58,9 @@ export class FlowLogError extends Error {
   }
 }
 
-/** `s3://bucket/key`: how errors and logs name an object. */
-export function objectUrl(bucket: string, key: string): string {
-  return `s3://${bucket}/${key}`
+/** How errors and logs name an object: `s3://bucket/key`, or the path of a local file. */
+export function objectUrl(object: LogObject): string {
+  return object.path ?? `s3://${object.bucket}/${object.key}`
 }
 
 /**
@@ -71,5 +73,5 @@ export function s3Failure(operation: string, object: string, error: unknown, sig
   const status = e.$metadata?.httpStatusCode
   const detail = [e.name, e.message && e.message !== e.name ? e.message : undefined].filter(Boolean).join(': ')
   const reason = `${operation} failed${status ? ` (HTTP ${status})` : ''}: ${detail || String(error)}`
-  return new FlowLogError(reason, { object, cause: error })
+  return new FlowLogError(reason, { code: 'REQUEST_FAILED', object, cause: error })
 }

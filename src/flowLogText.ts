@@ -1,15 +1,15 @@
 import { FlowLogError, objectUrl, type FlowLogErrorCode } from './errors.js'
 import { DEFAULT_FORMAT, formatOf, KNOWN_FIELDS, type Format } from './format.js'
-import type { LogFile } from './parseLogFileKey.js'
+import type { LogObject } from './parseLogFileKey.js'
 
 /**
  * A chunk of flow log text. Chunks made by `concatBodies` carry the log file they come
  * from as `source`, so that errors can name it; plain chunks (a file stream, stdin) have none.
  */
-export type LogText = Uint8Array & { readonly source?: LogFile }
+export type LogText = Uint8Array & { readonly source?: LogObject }
 
 /** Marks a chunk as text of `file`. */
-export function fromLogFile(chunk: Uint8Array, file: LogFile): LogText {
+export function fromLogFile(chunk: Uint8Array, file: LogObject): LogText {
   return Object.defineProperty(chunk, 'source', { value: file, enumerable: false }) as LogText
 }
 
@@ -26,7 +26,7 @@ export interface RecordLine {
    */
   readonly numbers: Float64Array
   /** The log file the line comes from, when known. */
-  readonly source: LogFile | undefined
+  readonly source: LogObject | undefined
   /** 1-based line number within the source (or the stream). */
   readonly line: number
 }
@@ -58,7 +58,7 @@ const DASH = 45
 
 /** The error for a bad line, naming its object and line number. */
 export function lineError(record: Pick<RecordLine, 'source' | 'line'>, code: FlowLogErrorCode, reason: string): FlowLogError {
-  const object = record.source && objectUrl(record.source.bucket, record.source.key)
+  const object = record.source && objectUrl(record.source)
   return new FlowLogError(reason, { code, object, line: record.line })
 }
 
@@ -79,7 +79,7 @@ export function textReader(options: TextReaderOptions): { push(chunk: LogText | 
   let carry: Buffer | undefined
   /** Whether the rest of an overlong line is being passed over (lenient reading). */
   let discarding = false
-  let source: LogFile | undefined
+  let source: LogObject | undefined
   let format: Format | undefined
   let line = 0
 

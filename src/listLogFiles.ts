@@ -7,6 +7,8 @@ import { parseLogFileKey, type LogFile } from './parseLogFileKey.js'
 export interface SkippedObject {
   readonly bucket: string
   readonly key: string
+  /** For a local folder, the file's path on disk. */
+  readonly path?: string
   readonly size: number
   /** `empty object` or `not a flow log file name`. */
   readonly reason: string
@@ -55,7 +57,7 @@ export function listLogFiles(options: ListLogFilesOptions): AsyncGenerator<LogFi
           { abortSignal: signal },
         )
       } catch (error) {
-        throw s3Failure('ListObjectsV2', objectUrl(bucket, prefix), error, signal)
+        throw s3Failure('ListObjectsV2', objectUrl({ bucket, key: prefix }), error, signal)
       }
       for (const object of page.Contents ?? []) {
         const key = object.Key ?? ''

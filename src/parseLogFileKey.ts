@@ -14,10 +14,18 @@ export interface LogFileName {
   readonly format: 'text' | 'parquet'
 }
 
-/** A flow log file stored as an S3 object. */
-export interface LogFile extends LogFileName {
+/** Where a flow log file is stored: an S3 object, or a file in a local copy of a bucket. */
+export interface LogObject {
+  /** The bucket; for a local copy, the folder that stands for it. */
   readonly bucket: string
+  /** The object's key; for a local copy, the file's path within the folder, with `/` separators. */
   readonly key: string
+  /** For a local copy, the file's path on disk; absent for S3 objects. */
+  readonly path?: string
+}
+
+/** A flow log file: where it is stored, what its name says, and its size. */
+export interface LogFile extends LogObject, LogFileName {
   /** The object's size in bytes, as listed. */
   readonly size: number
 }

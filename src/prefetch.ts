@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { setMaxListeners } from 'node:events'
 import type { Readable } from 'node:stream'
@@ -14,8 +15,8 @@ export interface FetchedLogFile {
 }
 
 export interface PrefetchOptions {
-  /** The S3 client to fetch with. */
-  client: S3Client
+  /** The S3 client to fetch with. Not needed for log files of a local folder, which are read from disk. */
+  client?: S3Client
   /** At most this many GetObject requests in flight, each counted until its body is read. Default 16. */
   concurrency?: number
   /**
@@ -25,6 +26,11 @@ export interface PrefetchOptions {
   maxBytes?: number
   /** Yield in input order (`true`, the default) or as fetches complete (`false`). */
   ordered?: boolean
+  /**
+   * Lenient reading: an object that cannot be fetched (after the SDK's retries) is reported
+   * here and passed over. Default: the error ends the iteration.
+   */
+  onError?: (error: FlowLogError) => void
   /** Stops every fetch; the iteration then rejects with the signal's reason. */
   signal?: AbortSignal
 }
@@ -48,10 +54,10 @@ export const DEFAULT_MAX_BYTES = 64 * 2 ** 20
  * ```
  */
 export function prefetch(
-  options: PrefetchOptions,
+  options: PrefetchOptions = {},
 ): (files: AsyncIterable<LogFile> | Iterable<LogFile>) => AsyncGenerator<FetchedLogFile> {
-  const { client, ordered = true } = options
-  if (!client || typeof client.send !== 'function') throw new TypeError('client must be an S3Client')
+  const { client, ordered = true, onError } = options
+  if (client !== undefined && typeof client?.send !== 'function') throw new TypeError('client must be an S3Client')
   const concurrency = positiveInteger('concurrency', options.concurrency, DEFAULT_CONCURRENCY)
   const maxBytes = byteCount('maxBytes', options.maxBytes, DEFAULT_MAX_BYTES)
   const outer = abortSignal('signal', options.signal)
@@ -67,17 +73,30 @@ export function prefetch(
     outer?.addEventListener('abort', onAbort, { once: true })
     const budget = byteBudget(maxBytes)
 
-    async function* tasks(): AsyncGenerator<() => Promise<FetchedLogFile>> {
+    async function* tasks(): AsyncGenerator<() => Promise<FetchedLogFile | LogFile>> {
       for await (const file of abortable(files, signal)) {
+        if (file.path === undefined && !client) throw new TypeError(`prefetch needs a client to fetch ${objectUrl(file)}`)
         await budget.reserve(file.size, signal)
-        yield () => fetchObject(client, file, signal)
+        yield async () => {
+          try {
+            return await (file.path === undefined ? fetchObject(client!, file, signal) : readLocal(file, signal))
+          } catch (error) {
+            if (!onError || !(error instanceof FlowLogError)) throw error
+            onError(error)
+            return file
+          }
+        }
       }
     }
 
     try {
       for await (const fetched of abortable(parallel(tasks(), { concurrency, ordered }), signal)) {
-        yield fetched
-        budget.release(fetched.file.size)
+        if ('body' in fetched) {
+          yield fetched
+          budget.release(fetched.file.size)
+        } else {
+          budget.release(fetched.size) // skipped: nothing to hand over
+        }
       }
     } finally {
       outer?.removeEventListener('abort', onAbort)
@@ -118,7 +137,7 @@ function byteBudget(maxBytes: number) {
 }
 
 async function fetchObject(client: S3Client, file: LogFile, signal: AbortSignal): Promise<FetchedLogFile> {
-  const object = objectUrl(file.bucket, file.key)
+  const object = objectUrl(file)
   let body: Readable
   let length: number
   try {
@@ -138,10 +157,19 @@ async function fetchObject(client: S3Client, file: LogFile, signal: AbortSignal)
     return { file, body: await readAll(body, length) }
   } catch (error) {
     if (signal.aborted) throw signal.reason
-    throw new FlowLogError(`reading the body failed: ${(error as Error).message}`, { object, cause: error })
+    throw new FlowLogError(`reading the body failed: ${(error as Error).message}`, { code: 'REQUEST_FAILED', object, cause: error })
   } finally {
     signal.removeEventListener('abort', onAbort)
     body.destroy()
+  }
+}
+
+async function readLocal(file: LogFile, signal: AbortSignal): Promise<FetchedLogFile> {
+  try {
+    return { file, body: await readFile(file.path!, { signal }) }
+  } catch (error) {
+    if (signal.aborted) throw signal.reason
+    throw new FlowLogError(`reading the file failed: ${(error as Error).message}`, { code: 'REQUEST_FAILED', object: objectUrl(file), cause: error })
   }
 }
 

@@ -1,7 +1,7 @@
 import { abortable } from './abortable.js'
 import type { FlowLogError } from './errors.js'
 import { lineError, textReader, type LogText, type RecordLine } from './flowLogText.js'
-import { abortSignal } from './options.js'
+import { abortSignal, positiveInteger } from './options.js'
 
 export interface ToDotOptions {
   /** The graph's name. Default `vpcflow`. */
@@ -10,6 +10,11 @@ export interface ToDotOptions {
   fields?: readonly string[]
   /** Lenient reading: malformed lines are skipped and reported here. Default: they throw. */
   onError?: (error: FlowLogError) => void
+  /**
+   * Keep only the this many edges with the most bytes (ties in text order), and their
+   * nodes, so that big graphs stay readable. Edges are then held until the end. Default: all.
+   */
+  top?: number
   /** Stops drawing; the iteration then rejects with the signal's reason. */
   signal?: AbortSignal
 }
@@ -42,36 +47,52 @@ export function toDot(
 ): (text: AsyncIterable<LogText | string> | Iterable<LogText | string>) => AsyncGenerator<Uint8Array> {
   const { name = 'vpcflow', fields, onError } = options
   if (typeof name !== 'string') throw new TypeError(`name must be a string, got ${String(name)}`)
+  const top = positiveInteger('top', options.top, Infinity)
   const signal = abortSignal('signal', options.signal)
   return async function* (text) {
+    let edges: Edge[] = []
     const nodes = new Set<string>()
-    let edges: string[] = []
     const reader = textReader({
       fields,
       onError,
       onRecord(record: RecordLine) {
         const edge = edgeOf(record)
         if (edge === undefined) return
-        nodes.add(edge.from)
-        nodes.add(edge.to)
-        edges.push(edge.statement)
+        edges.push(edge)
+        if (top === Infinity) nodes.add(edge.from).add(edge.to)
       },
     })
     yield Buffer.from(`digraph ${quote(name)} {\n`)
     for await (const chunk of abortable(text, signal)) {
       reader.push(chunk)
-      if (edges.length > 0) {
-        yield Buffer.from(edges.join(''))
+      if (top === Infinity && edges.length > 0) {
+        yield Buffer.from(edges.map((edge) => edge.statement).join(''))
         edges = []
       }
     }
     reader.end()
+    if (top !== Infinity) {
+      edges = edges.sort((a, b) => b.bytes - a.bytes || compare(a.statement, b.statement)).slice(0, top)
+      for (const edge of edges) nodes.add(edge.from).add(edge.to)
+    }
     const nodeLines = [...nodes].sort().map((node) => `  ${quote(node)} [label=${quote(node)}];\n`)
-    yield Buffer.from(edges.join('') + nodeLines.join('') + '}\n')
+    yield Buffer.from(edges.map((edge) => edge.statement).join('') + nodeLines.join('') + '}\n')
   }
 }
 
-function edgeOf(record: RecordLine): { from: string; to: string; statement: string } | undefined {
+interface Edge {
+  readonly from: string
+  readonly to: string
+  /** For ranking: the record's bytes, 0 when absent. */
+  readonly bytes: number
+  readonly statement: string
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+function edgeOf(record: RecordLine): Edge | undefined {
   const { format, bytes, starts, ends } = record
   const values = new Map<string, string>()
   format.fields.forEach((field, i) => {
@@ -92,7 +113,8 @@ function edgeOf(record: RecordLine): { from: string; to: string; statement: stri
     `label=${quote(label)}`,
     ...[...values].map(([field, value]) => `${DOT_ATTRIBUTE_PREFIX}${field.replaceAll('-', '_')}=${quote(value)}`),
   ]
-  return { from, to, statement: `  ${quote(from)} -> ${quote(to)} [${attributes.join(', ')}];\n` }
+  const statement = `  ${quote(from)} -> ${quote(to)} [${attributes.join(', ')}];\n`
+  return { from, to, bytes: Number(values.get('bytes') ?? 0), statement }
 }
 
 /** A DOT quoted string: backslashes and quotes escaped, line breaks as `\n`. */

@@ -417,7 +417,7 @@ describe('prefetch', () => {
       { client, maxBytes: NaN },
       { client, maxBytes: 1.5 },
       { client, signal: {} as AbortSignal },
-      { concurrency: 4 } as unknown as PrefetchOptions,
+      { client: {} as PrefetchOptions['client'] },
     ]
     for (const [i, options] of bad.entries()) expect(() => prefetch(options), `options ${i}`).toThrow(TypeError)
     expect(() => prefetch({ client, concurrency: 1, maxBytes: 0 })).not.toThrow()
