@@ -9,7 +9,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     pool: 'forks',
     // s3rver encrypts continuation tokens with DES, which Node 20 only offers through the legacy provider.
-    execArgv: ['--openssl-legacy-provider'],
+    execArgv: ['--openssl-legacy-provider', '--no-deprecation'],
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

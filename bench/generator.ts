@@ -25,12 +25,20 @@ const SERVICES: ReadonlyArray<readonly [number, number, number]> = [
   [443, 6, 40], [80, 6, 12], [5432, 6, 8], [6379, 6, 7], [53, 17, 7], [22, 6, 5], [3306, 6, 4],
   [8080, 6, 4], [9092, 6, 3], [2049, 6, 2], [123, 17, 2], [9200, 6, 2], [27017, 6, 2], [11211, 6, 1], [3389, 6, 1],
 ]
+/** Ports scanners knock on. */
+const PROBED = [22, 23, 445, 1433, 3389, 5900, 8080, 8443]
 const TOTAL_WEIGHT = SERVICES.reduce((sum, [, , weight]) => sum + weight, 0)
+
+/** A host: its address and the service it offers when it is the server. */
+interface Host {
+  readonly address: string
+  readonly service: readonly [port: number, protocol: number]
+}
 
 export interface Network {
   readonly account: string
-  readonly enis: ReadonlyArray<{ id: string; address: string }>
-  readonly peers: readonly string[]
+  readonly enis: ReadonlyArray<Host & { readonly id: string }>
+  readonly peers: readonly Host[]
 }
 
 /** A network of `enis` interfaces in one account and `peers` addresses they talk to (internal and public). */
@@ -39,10 +47,15 @@ export function network(random: () => number, account: string, enis = 200, peers
   const hex = (n: number) => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('')
   return {
     account,
-    enis: Array.from({ length: enis }, () => ({ id: `eni-${hex(17)}`, address: `10.${byte()}.${byte()}.${byte()}` })),
-    peers: Array.from({ length: peers }, (_, i) =>
-      i % 4 === 0 ? `${[52, 54, 3, 18, 35][i % 5]}.${byte()}.${byte()}.${byte()}` : `10.${byte()}.${byte()}.${byte()}`,
-    ),
+    enis: Array.from({ length: enis }, () => ({
+      id: `eni-${hex(17)}`,
+      address: `10.${byte()}.${byte()}.${byte()}`,
+      service: service(random),
+    })),
+    peers: Array.from({ length: peers }, (_, i) => ({
+      address: i % 4 === 0 ? `${[52, 54, 3, 18, 35][i % 5]}.${byte()}.${byte()}.${byte()}` : `10.${byte()}.${byte()}.${byte()}`,
+      service: service(random),
+    })),
   }
 }
 
@@ -78,17 +91,17 @@ export function* records(random: () => number, net: Network, windowStart: number
     const peer = skewed(random, net.peers)
     const ephemeral = 32768 + Math.floor(random() * 28232)
     if (roll < 0.06) {
-      // a probe from outside, rejected by a security group
-      const port = Math.floor(random() * 10000)
-      yield `2 ${net.account} ${eni.id} ${peer} ${eni.address} ${ephemeral} ${port} 6 1 44 ${start} ${end} REJECT OK`
+      // a probe from outside for a commonly attacked port, rejected by a security group
+      const port = PROBED[Math.floor(random() * PROBED.length)]
+      yield `2 ${net.account} ${eni.id} ${peer.address} ${eni.address} ${ephemeral} ${port} 6 1 44 ${start} ${end} REJECT OK`
       written++
       continue
     }
-    const [port, protocol] = service(random)
     const packets = 1 + Math.floor(random() ** 4 * 2000)
     const bytes = packets * (40 + Math.floor(random() * 1460))
     const outbound = random() < 0.6
-    const [client, server] = outbound ? [eni.address, peer] : [peer, eni.address]
+    const [client, server] = outbound ? [eni.address, peer.address] : [peer.address, eni.address]
+    const [port, protocol] = outbound ? peer.service : eni.service
     yield `2 ${net.account} ${eni.id} ${client} ${server} ${ephemeral} ${port} ${protocol} ${packets} ${bytes} ${start} ${end} ACCEPT OK`
     written++
     if (written < count) {

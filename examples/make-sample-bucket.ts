@@ -34,19 +34,19 @@ function write(key: string, body: Uint8Array | string): void {
 
 /** A default-format record in the custom format: VPC, subnet, instance, tcp-flags, direction, path. */
 function customised(line: string, vpc: string, subnet: string): string {
-  const [version, account, eni, src, dst, sport, dport, protocol, packets, bytes, start, end, action, status] = line.split(' ')
+  const [, account, eni, src, dst, sport, dport, protocol, packets, bytes, start, end, action, status] = line.split(' ')
   if (status !== 'OK') return `3 ${vpc} ${subnet} - ${eni} ${account} - - - - - - - - - - ${start} ${end} - - ${status} - -`
+  const instance = `i-${eni!.slice(4)}` // one instance per interface
   const flags = protocol === '6' ? (action === 'REJECT' ? '2' : ['3', '19', '18', '1'][Math.floor(random() * 4)]) : '-'
-  const ingress = dst!.startsWith('10.') && !src!.startsWith('10.')
-  const path = ingress ? '-' : String(1 + Math.floor(random() ** 2 * 8))
-  void version
-  return `3 ${vpc} ${subnet} i-${hex(17)} ${eni} ${account} IPv4 ${src} ${dst} ${sport} ${dport} ${src} ${dst} ${protocol} ${bytes} ${packets} ${start} ${end} ${action} ${flags} ${status} ${ingress ? 'ingress' : 'egress'} ${path}`
+  const ingress = !src!.startsWith('10.')
+  const path = ingress ? '-' : dst!.startsWith('10.') ? '1' : '8' // 1: same VPC, 8: internet gateway
+  return `3 ${vpc} ${subnet} ${instance} ${eni} ${account} IPv4 ${src} ${dst} ${sport} ${dport} ${src} ${dst} ${protocol} ${bytes} ${packets} ${start} ${end} ${action} ${flags} ${status} ${ingress ? 'ingress' : 'egress'} ${path}`
 }
 
 rmSync(root, { recursive: true, force: true })
 for (const { account, layout, flowLogs } of accounts) {
   for (const region of regions) {
-    const net = network(random, account, 12, 60)
+    const net = network(random, account, 4, 8)
     const vpc = `vpc-${hex(17)}`
     const subnet = `subnet-${hex(17)}`
     for (const day of days) {

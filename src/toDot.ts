@@ -22,8 +22,8 @@ export interface ToDotOptions {
 /** The prefix of the edge attributes that carry each record's fields: `vpcflow_account_id`... */
 export const DOT_ATTRIBUTE_PREFIX = 'vpcflow_'
 
-/** The fields shown in an edge's label, when present. */
-const LABEL_FIELDS = ['account-id', 'interface-id', 'srcport', 'dstport', 'protocol', 'packets', 'bytes', 'start', 'end']
+/** Protocol numbers shown by name in labels. */
+const PROTOCOLS: Readonly<Record<string, string>> = { '1': 'icmp', '6': 'tcp', '17': 'udp', '47': 'gre', '50': 'esp', '58': 'icmpv6' }
 
 const COLORS: Readonly<Record<string, string>> = { ACCEPT: 'green', REJECT: 'red' }
 
@@ -62,7 +62,7 @@ export function toDot(
         if (top === Infinity) nodes.add(edge.from).add(edge.to)
       },
     })
-    yield Buffer.from(`digraph ${quote(name)} {\n`)
+    yield Buffer.from(`digraph ${quote(name)} {\n  node [shape=box, fontname="Helvetica", fontsize=10];\n  edge [fontname="Helvetica", fontsize=8];\n`)
     for await (const chunk of abortable(text, signal)) {
       reader.push(chunk)
       if (top === Infinity && edges.length > 0) {
@@ -105,9 +105,7 @@ function edgeOf(record: RecordLine): Edge | undefined {
   if (from === undefined || to === undefined) {
     throw lineError(record, 'MISSING_FIELD', 'a record to draw needs srcaddr and dstaddr')
   }
-  const label = LABEL_FIELDS.filter((field) => values.has(field))
-    .map((field) => `${field}=${values.get(field)}`)
-    .join('\n')
+  const label = labelOf(values)
   const attributes = [
     `color=${COLORS[values.get('action') ?? ''] ?? 'gray'}`,
     `label=${quote(label)}`,
@@ -115,6 +113,37 @@ function edgeOf(record: RecordLine): Edge | undefined {
   ]
   const statement = `  ${quote(from)} -> ${quote(to)} [${attributes.join(', ')}];\n`
   return { from, to, bytes: Number(values.get('bytes') ?? 0), statement }
+}
+
+/**
+ * A short label of what is present: account and interface; protocol and ports; packets
+ * and bytes; the time window in UTC. For example:
+ * `123456789010 eni-1235b8ca\ntcp 0 → 443\n20 packets, 4249 bytes\n2014-12-14 04:06 – 04:07Z`
+ */
+function labelOf(values: ReadonlyMap<string, string>): string {
+  const get = (field: string): string | undefined => values.get(field)
+  const protocol = get('protocol')
+  const ports = get('srcport') ?? get('dstport') ? `${get('srcport') ?? '-'} → ${get('dstport') ?? '-'}` : undefined
+  const counts = [get('packets') && `${get('packets')} packets`, get('bytes') && `${get('bytes')} bytes`]
+  const [start, end] = [utc(get('start')), utc(get('end'))]
+  const sameDay = start !== undefined && end !== undefined && start.slice(0, 10) === end.slice(0, 10)
+  const window = start ?? end ? `${start ?? '?'} – ${(sameDay ? end.slice(11) : end) ?? '?'}Z` : undefined
+  return [
+    [get('account-id'), get('interface-id')],
+    [protocol && (PROTOCOLS[protocol] ?? `protocol ${protocol}`), ports],
+    counts,
+    [window],
+  ]
+    .map((parts) => parts.filter(Boolean).join(parts === counts ? ', ' : ' '))
+    .filter(Boolean)
+    .join('\n')
+}
+
+/** Unix seconds as `yyyy-mm-dd hh:mm` (UTC), or the value as it is when it is not a time. */
+function utc(seconds: string | undefined): string | undefined {
+  if (seconds === undefined) return undefined
+  const time = new Date(Number(seconds) * 1000)
+  return Number.isNaN(time.getTime()) ? seconds : time.toISOString().slice(0, 16).replace('T', ' ')
 }
 
 /** A DOT quoted string: backslashes and quotes escaped, line breaks as `\n`. */

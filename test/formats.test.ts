@@ -92,7 +92,8 @@ describe('drawing any format', () => {
     expect(ingress).toContain('vpcflow_az_id="apse2-az3"')
     expect(ingress).not.toContain('vpcflow_traffic_path')
     expect(ingress).not.toContain('vpcflow_pkt_dst_aws_service')
-    expect(ingress).toContain('label="account-id=123456789012\\ninterface-id=eni-1235b8ca123456789\\nsrcport=80\\ndstport=34210\\nprotocol=6\\npackets=14\\nbytes=15044\\nstart=1616729292\\nend=1616729349"')
+    // 1616729292 is 2021-03-26T03:28:12Z, 1616729349 is 03:29:09 the same day
+    expect(ingress).toContain('label="123456789012 eni-1235b8ca123456789\\ntcp 80 → 34210\\n14 packets, 15044 bytes\\n2021-03-26 03:28 – 03:29Z"')
     const egress = dot.split('\n').find((line) => line.includes('"10.0.0.71" -> "52.95.128.179"'))!
     expect(egress).toContain('vpcflow_traffic_path="8"')
   })
