@@ -4,7 +4,7 @@ import { setMaxListeners } from 'node:events'
 import type { Readable } from 'node:stream'
 import parallel from 'it-parallel'
 import { abortable } from './abortable.js'
-import { FlowLogError, objectUrl, s3Failure } from './errors.js'
+import { FlowLogError, objectUrl, plural, redact, s3Failure, sdkAttempts } from './errors.js'
 import { abortSignal, byteCount, positiveInteger } from './options.js'
 import type { LogFile } from './parseLogFileKey.js'
 
@@ -27,10 +27,32 @@ export interface PrefetchOptions {
   /** Yield in input order (`true`, the default) or as fetches complete (`false`). */
   ordered?: boolean
   /**
-   * Lenient reading: an object that cannot be fetched (after the SDK's retries) is reported
+   * Lenient reading: an object that cannot be fetched (after the retries) is reported
    * here and passed over. Default: the error ends the iteration.
    */
   onError?: (error: FlowLogError) => void
+  /**
+   * Attempts at reading each object: a GetObject whose body breaks off mid-stream or
+   * stalls (see `stallTimeout`) is sent again, whole, until this many have failed. The
+   * SDK does not retry those, while it does retry what fails before the body starts (5xx,
+   * throttling, resets: see the client's `maxAttempts`), so those are left to it. A
+   * positive integer; default 3 ({@link DEFAULT_ATTEMPTS}).
+   */
+  attempts?: number
+  /**
+   * The wait before each retry of a broken body, in milliseconds. A number is the base of
+   * capped exponential backoff with full jitter: before retry `n` (1, 2...) a random wait
+   * from 0 to `min(20 s, backoff × 2^(n-1))`. A function is given `n` and returns the wait.
+   * Default 100 ({@link DEFAULT_BACKOFF}).
+   */
+  backoff?: number | ((retry: number) => number)
+  /**
+   * Milliseconds without progress after which a GetObject counts as stalled: no response
+   * headers since it was sent, or no data on its body since the last chunk. It is then
+   * aborted and retried like a broken body (see `attempts`). `Infinity` to wait forever;
+   * default 60 000 ({@link DEFAULT_STALL_TIMEOUT}).
+   */
+  stallTimeout?: number
   /** Stops every fetch; the iteration then rejects with the signal's reason. */
   signal?: AbortSignal
 }
@@ -39,12 +61,27 @@ export interface PrefetchOptions {
 export const DEFAULT_CONCURRENCY = 16
 /** Default byte budget of objects fetched ahead of the consumer. */
 export const DEFAULT_MAX_BYTES = 64 * 2 ** 20
+/** Default attempts at reading one object: as many as the AWS SDKs' standard retry mode makes. */
+export const DEFAULT_ATTEMPTS = 3
+/** Default base of the backoff between attempts, in milliseconds: the AWS SDKs' standard base delay. */
+export const DEFAULT_BACKOFF = 100
+/** The longest wait between attempts, in milliseconds: the AWS SDKs' standard cap. */
+export const MAX_BACKOFF = 20_000
+/** Default milliseconds without progress before a GetObject counts as stalled: botocore's read timeout. */
+export const DEFAULT_STALL_TIMEOUT = 60_000
 
 /**
  * Fetches the objects of log files ahead of the consumer, with at most `concurrency`
  * requests in flight and at most `maxBytes` fetched but not yet consumed. An object is
  * released when the consumer asks for the next one. Stopping early (a `break`, an error
  * or the signal) aborts every request in flight.
+ *
+ * Faults: what fails before the body starts (5xx, throttling, resets) is retried by the
+ * SDK, as the client is set up to; a body that breaks off or stalls is fetched again
+ * whole, up to `attempts` times with `backoff` between (stalls are found by
+ * `stallTimeout`). Only whole bodies are yielded, each object once. What still fails
+ * throws a FlowLogError naming the object and the attempts made (or, with `onError`, is
+ * reported and passed over).
  *
  * @example
  * ```ts
@@ -61,6 +98,11 @@ export function prefetch(
   const concurrency = positiveInteger('concurrency', options.concurrency, DEFAULT_CONCURRENCY)
   const maxBytes = byteCount('maxBytes', options.maxBytes, DEFAULT_MAX_BYTES)
   const outer = abortSignal('signal', options.signal)
+  const policy: RetryPolicy = {
+    attempts: positiveInteger('attempts', options.attempts, DEFAULT_ATTEMPTS),
+    backoff: backoffOf(options.backoff),
+    stallTimeout: milliseconds('stallTimeout', options.stallTimeout, DEFAULT_STALL_TIMEOUT),
+  }
 
   return async function* (files) {
     outer?.throwIfAborted()
@@ -79,7 +121,7 @@ export function prefetch(
         await budget.reserve(file.size, signal)
         yield async () => {
           try {
-            return await (file.path === undefined ? fetchObject(client!, file, signal) : readLocal(file, signal))
+            return await (file.path === undefined ? fetchObject(client!, file, signal, policy) : readLocal(file, signal))
           } catch (error) {
             if (!onError || !(error instanceof FlowLogError)) throw error
             onError(error)
@@ -136,32 +178,151 @@ function byteBudget(maxBytes: number) {
   }
 }
 
-async function fetchObject(client: S3Client, file: LogFile, signal: AbortSignal): Promise<FetchedLogFile> {
+interface RetryPolicy {
+  readonly attempts: number
+  readonly backoff: (retry: number) => number
+  readonly stallTimeout: number
+}
+
+function backoffOf(backoff: PrefetchOptions['backoff']): (retry: number) => number {
+  if (typeof backoff === 'function') return backoff
+  const base = backoff ?? DEFAULT_BACKOFF
+  if (typeof base !== 'number' || !Number.isFinite(base) || base < 0) {
+    throw new TypeError(`backoff must be a number of milliseconds >= 0 or a function, got ${String(base)}`)
+  }
+  return (retry) => Math.random() * Math.min(MAX_BACKOFF, base * 2 ** (retry - 1))
+}
+
+function milliseconds(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) {
+    throw new TypeError(`${name} must be a number of milliseconds > 0 or Infinity, got ${String(value)}`)
+  }
+  return value
+}
+
+/** A failure that another attempt may well get past: a body cut short, or a stall. */
+class Transient extends Error {
+  constructor(
+    message: string,
+    /** HTTP requests the attempt made (the SDK's retries included). */
+    readonly requests: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options)
+  }
+}
+
+/**
+ * Fetches an object, sending GetObject again (after a backoff) while its body breaks off
+ * or stalls, up to `policy.attempts` times. Only a whole body is returned: the bytes of a
+ * failed attempt are dropped, so nothing is read twice nor half.
+ */
+async function fetchObject(client: S3Client, file: LogFile, signal: AbortSignal, policy: RetryPolicy): Promise<FetchedLogFile> {
   const object = objectUrl(file)
-  let body: Readable
-  let length: number
-  try {
-    const response = await client.send(new GetObjectCommand({ Bucket: file.bucket, Key: file.key }), {
-      abortSignal: signal,
-    })
-    body = response.Body as Readable
-    length = response.ContentLength ?? file.size
-  } catch (error) {
-    throw s3Failure('GetObject', object, error, signal)
+  let requests = 0
+  for (let attempt = 1; ; attempt++) {
+    let failure: Transient
+    try {
+      return { file, body: await fetchOnce(client, file, signal, policy.stallTimeout, requests) }
+    } catch (error) {
+      if (signal.aborted) throw signal.reason
+      if (!(error instanceof Transient)) throw error
+      failure = error
+    }
+    requests += failure.requests
+    if (attempt >= policy.attempts) {
+      throw new FlowLogError(`GetObject failed after ${plural(requests, 'attempt')}: ${redact(failure.message)}`, {
+        code: 'REQUEST_FAILED',
+        object,
+        cause: failure.cause ?? failure,
+        attempts: requests,
+      })
+    }
+    await sleep(policy.backoff(attempt), signal)
   }
-  const onAbort = (): void => {
-    body.destroy()
+}
+
+/**
+ * One GetObject and the reading of its body, aborted when no progress is seen for
+ * `stallTimeout` ms. Throws a Transient for a body cut short or a stall, a FlowLogError
+ * for what the SDK gave up on, or the signal's reason.
+ */
+async function fetchOnce(client: S3Client, file: LogFile, signal: AbortSignal, stallTimeout: number, before: number): Promise<Uint8Array> {
+  const attempt = new AbortController()
+  const stop = (): void => attempt.abort(signal.reason)
+  signal.addEventListener('abort', stop)
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let stalled = false
+  const progress = (): void => {
+    if (stallTimeout === Infinity) return
+    clearTimeout(timer)
+    timer = setTimeout(() => {
+      stalled = true
+      attempt.abort(new Error(`no progress for ${stallTimeout} ms (stalled)`))
+    }, stallTimeout)
   }
-  signal.addEventListener('abort', onAbort)
+  let requests = 1
   try {
-    return { file, body: await readAll(body, length) }
-  } catch (error) {
-    if (signal.aborted) throw signal.reason
-    throw new FlowLogError(`reading the body failed: ${(error as Error).message}`, { code: 'REQUEST_FAILED', object, cause: error })
+    signal.throwIfAborted()
+    progress()
+    let response
+    try {
+      response = await client.send(new GetObjectCommand({ Bucket: file.bucket, Key: file.key }), { abortSignal: attempt.signal })
+    } catch (error) {
+      if (signal.aborted) throw signal.reason
+      requests = sdkAttempts(error)
+      if (stalled) throw new Transient(`the response stalled: no headers ${stallTimeout} ms after sending`, requests, { cause: error })
+      throw s3Failure('GetObject', objectUrl(file), error, signal, before)
+    }
+    requests = sdkAttempts(response)
+    progress()
+    const body = response.Body as Readable
+    const length = response.ContentLength
+    const destroy = (): void => {
+      body.destroy()
+    }
+    attempt.signal.addEventListener('abort', destroy)
+    let read = 0
+    try {
+      const bytes = await readAll(body, length ?? file.size, (chunk) => {
+        read += chunk
+        progress()
+      })
+      if (length !== undefined && bytes.byteLength !== length) {
+        throw new Error('it ended early')
+      }
+      return bytes
+    } catch (error) {
+      if (signal.aborted) throw signal.reason
+      const where = `after ${read} of ${length ?? '?'} bytes`
+      const why = stalled ? `the body stalled: no data for ${stallTimeout} ms ${where}` : `the body broke off ${where}: ${(error as Error).message}`
+      throw new Transient(why, requests, { cause: error })
+    } finally {
+      attempt.signal.removeEventListener('abort', destroy)
+      body.destroy()
+    }
   } finally {
-    signal.removeEventListener('abort', onAbort)
-    body.destroy()
+    clearTimeout(timer)
+    signal.removeEventListener('abort', stop)
   }
+}
+
+/** Waits `ms` milliseconds, or rejects with the signal's reason as soon as it aborts (the timer then cleared). */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  signal.throwIfAborted()
+  if (!(ms > 0)) return Promise.resolve()
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer)
+      reject(signal.reason)
+    }
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
 }
 
 async function readLocal(file: LogFile, signal: AbortSignal): Promise<FetchedLogFile> {
@@ -173,7 +334,8 @@ async function readLocal(file: LogFile, signal: AbortSignal): Promise<FetchedLog
   }
 }
 
-async function readAll(body: Readable, length: number): Promise<Uint8Array> {
+/** Reads a body to its end into one buffer (sized for `length` bytes, grown if need be), reporting each chunk. */
+async function readAll(body: Readable, length: number, onChunk: (bytes: number) => void): Promise<Uint8Array> {
   let bytes = Buffer.allocUnsafe(length)
   let filled = 0
   for await (const chunk of body as AsyncIterable<Buffer>) {
@@ -184,6 +346,7 @@ async function readAll(body: Readable, length: number): Promise<Uint8Array> {
     }
     chunk.copy(bytes, filled)
     filled += chunk.length
+    onChunk(chunk.length)
   }
   return bytes.subarray(0, filled)
 }

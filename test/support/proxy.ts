@@ -6,16 +6,27 @@
  * forward it (optionally holding the response, or pausing its body half-sent), answer it
  * itself (an S3 error), or reset the connection.
  *
- * Faults are actions returned by the hook. To add one, add a member to {@link ProxyAction}
- * and a case to `act()`.
+ * Faults are actions returned by the hook ({@link faults} has the usual ones, and
+ * {@link byKey} scripts them per key and attempt). To add one, add a member to
+ * {@link ProxyAction} and a case to `act()`.
  */
-import { Agent, createServer, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http'
+import {
+  Agent,
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+} from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 
 /** One request as the proxy saw it, and how far its response got. */
 export interface ProxyRequest {
   /** 1-based arrival order. */
   readonly id: number
+  /** When it arrived (`Date.now()`). */
+  readonly arrivedAt: number
   readonly method: string
   /** Path and query as received. */
   readonly url: string
@@ -24,6 +35,8 @@ export interface ProxyRequest {
   /** The decoded object key; '' for requests on a bucket. */
   readonly key: string
   readonly query: URLSearchParams
+  /** The request's headers, as received (the client's Authorization among them). */
+  readonly headers: IncomingHttpHeaders
   /** `GetObject`, `ListObjectsV2`, `PutObject`...: the SDK's `x-id`, else guessed from method and path. */
   readonly operation: string
   /**
@@ -41,9 +54,16 @@ export type ProxyAction =
   /**
    * Send the request on to s3rver and its response back. With `hold`, nothing is sent to
    * the client until `hold` settles. With `pause`, the headers and the first
-   * `pause.afterBytes` bytes of the body are sent, then the rest once `pause.until` settles.
+   * `pause.afterBytes` bytes of the body are sent, then the rest once `pause.until` settles
+   * (never, for a stalled body: the client has to give up). With `cut`, the headers and the
+   * first `cut.afterBytes` bytes are sent, then the connection is destroyed.
    */
-  | { type: 'forward'; hold?: PromiseLike<unknown>; pause?: { afterBytes: number; until: PromiseLike<unknown> } }
+  | {
+      type: 'forward'
+      hold?: PromiseLike<unknown>
+      pause?: { afterBytes: number; until: PromiseLike<unknown> }
+      cut?: { afterBytes: number }
+    }
   /** Answer without asking s3rver (after `hold`, if given). */
   | { type: 'respond'; status: number; headers?: Record<string, string>; body?: string; hold?: PromiseLike<unknown> }
   /** Destroy the client's connection without answering. */
@@ -78,6 +98,44 @@ export function s3Error(status: number, code: string, message: string, headers: 
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
     `<Error><Code>${code}</Code><Message>${message}</Message><RequestId>PROXY0000000000</RequestId><HostId>proxy</HostId></Error>`
   return { type: 'respond', status, headers: { 'content-type': 'application/xml', ...headers }, body }
+}
+
+/** Never settles: a pause `until` this is a body that stalls for good. */
+const NEVER: PromiseLike<never> = new Promise<never>(() => {})
+
+/** The faults S3 and the network between are known for, as proxy actions. */
+export const faults = {
+  /** 500 InternalError (the SDK retries it). */
+  internalError: (): ProxyAction => s3Error(500, 'InternalError', 'We encountered an internal error. Please try again.'),
+  /** 503 SlowDown (throttling; the SDK retries it). */
+  slowDown: (): ProxyAction => s3Error(503, 'SlowDown', 'Please reduce your request rate.'),
+  /** 403 AccessDenied (not retried). */
+  accessDenied: (): ProxyAction => s3Error(403, 'AccessDenied', 'Access Denied'),
+  /** 404 NoSuchKey, as for a listed key deleted before the get (not retried). */
+  noSuchKey: (): ProxyAction => s3Error(404, 'NoSuchKey', 'The specified key does not exist.'),
+  /** The connection reset before any response (the SDK retries it). */
+  reset: (): ProxyAction => ({ type: 'reset' }),
+  /** The headers and `afterBytes` bytes of the body, then the connection dropped (the SDK does not retry it). */
+  cut: (afterBytes: number): ProxyAction => ({ type: 'forward', cut: { afterBytes } }),
+  /** No response at all, not even headers (until the client gives up). */
+  hang: (): ProxyAction => ({ type: 'forward', hold: NEVER }),
+  /** The headers and `afterBytes` bytes of the body, then nothing more (until the client gives up). */
+  stall: (afterBytes: number): ProxyAction => ({ type: 'forward', pause: { afterBytes, until: NEVER } }),
+} as const
+
+/**
+ * A hook that decides by key and by how many times that key has been asked for with
+ * `operation` (1 for the first request): `byKey((key, n) => (n === 1 ? faults.cut(100) : undefined))`.
+ * Other operations are forwarded.
+ */
+export function byKey(decide: (key: string, n: number) => ProxyAction | undefined, operation = 'GetObject'): ProxyHook {
+  const counts = new Map<string, number>()
+  return (request) => {
+    if (request.operation !== operation) return undefined
+    const n = (counts.get(request.key) ?? 0) + 1
+    counts.set(request.key, n)
+    return decide(request.key, n)
+  }
 }
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'upgrade', 'te', 'trailer']
@@ -123,18 +181,31 @@ export async function startProxy(upstream: string): Promise<Proxy> {
     switch (action.type) {
       case 'forward': {
         const answer = await forward(req)
-        await hold(action.hold, request)
-        const pause = action.pause
+        await hold(action.hold, request, res)
+        const { pause, cut } = action
+        if (cut) {
+          send(request, res, answer.status, answer.headers, Buffer.alloc(0), false)
+          res.flushHeaders()
+          const part = answer.body.subarray(0, cut.afterBytes)
+          request.bytesSent += part.length
+          if (part.length > 0) res.write(part)
+          // Once the headers and those bytes are handed to the network (writes go out in
+          // order, so an empty one's callback says so), drop the connection.
+          const socket = res.socket
+          if (socket) await new Promise<void>((resolve) => socket.write(Buffer.alloc(0), () => resolve()))
+          socket?.destroy()
+          return
+        }
         if (!pause) return send(request, res, answer.status, answer.headers, answer.body)
         send(request, res, answer.status, answer.headers, answer.body.subarray(0, pause.afterBytes), false)
         if (res.destroyed) return
         request.phase = 'paused'
-        await pause.until
+        if (await untilClosed(pause.until, res)) return
         return send(request, res, undefined, undefined, answer.body.subarray(pause.afterBytes))
       }
       case 'respond': {
         req.resume()
-        await hold(action.hold, request)
+        await hold(action.hold, request, res)
         const body = Buffer.from(action.body ?? '')
         return send(request, res, action.status, { ...action.headers, 'content-length': String(body.length) }, body)
       }
@@ -144,10 +215,22 @@ export async function startProxy(upstream: string): Promise<Proxy> {
     }
   }
 
-  async function hold(until: PromiseLike<unknown> | undefined, request: ProxyRequest): Promise<void> {
+  async function hold(until: PromiseLike<unknown> | undefined, request: ProxyRequest, res: ServerResponse): Promise<void> {
     if (!until) return
     request.phase = 'holding'
-    await until
+    await untilClosed(until, res)
+  }
+
+  /** Waits for `until`, or for the client to go away first (then true). */
+  async function untilClosed(until: PromiseLike<unknown>, res: ServerResponse): Promise<boolean> {
+    if (res.destroyed) return true
+    let onClose!: () => void
+    const closed = new Promise<true>((resolve) => res.once('close', (onClose = () => resolve(true))))
+    try {
+      return (await Promise.race([Promise.resolve(until).then(() => false), closed])) === true
+    } finally {
+      res.off('close', onClose)
+    }
   }
 
   /** Writes the status line and headers (when `status` is given), then `body`, ending the response if `end`. */
@@ -246,11 +329,13 @@ function describe(id: number, req: IncomingMessage): ProxyRequest {
   const method = req.method ?? 'GET'
   return {
     id,
+    arrivedAt: Date.now(),
     method,
     url: req.url ?? '/',
     bucket: decode(bucket),
     key,
     query: url.searchParams,
+    headers: req.headers,
     operation: operationOf(method, key, url.searchParams),
     phase: 'arrived',
     bytesSent: 0,
