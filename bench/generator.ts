@@ -1,7 +1,7 @@
 /**
  * A seeded generator of realistic default-format (version 2) flow log records, shared by
- * the benchmark and the bundled sample bucket: a few hundred ENIs talking to a few
- * thousand addresses, skewed service ports, ephemeral ports 32768-60999 (Linux), both
+ * the benchmark and the bundled sample bucket: a few hundred ENIs, each talking to a few
+ * dozen of a few thousand addresses, skewed service ports, ephemeral ports 32768-60999 (Linux), both
  * directions of each conversation, about 5% REJECT and 1% NODATA or SKIPDATA.
  */
 
@@ -37,25 +37,35 @@ interface Host {
 
 export interface Network {
   readonly account: string
-  readonly enis: ReadonlyArray<Host & { readonly id: string }>
+  /** Each interface talks to its own few peers, as hosts do. */
+  readonly enis: ReadonlyArray<Host & { readonly id: string; readonly peers: readonly Host[] }>
   readonly peers: readonly Host[]
+  /** The few outside addresses that knock on closed ports. */
+  readonly scanners: readonly string[]
 }
 
-/** A network of `enis` interfaces in one account and `peers` addresses they talk to (internal and public). */
-export function network(random: () => number, account: string, enis = 200, peers = 2400): Network {
+/**
+ * A network of `enis` interfaces in one account and `peers` addresses (internal and
+ * public); each interface talks to `fanOut` of the peers, and `peers / 50` outside
+ * addresses scan them all.
+ */
+export function network(random: () => number, account: string, enis = 200, peers = 2400, fanOut = 40): Network {
   const byte = () => Math.floor(random() * 254) + 1
   const hex = (n: number) => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('')
+  const hosts: Host[] = Array.from({ length: peers }, (_, i) => ({
+    address: i % 4 === 0 ? `${[52, 54, 3, 18, 35][i % 5]}.${byte()}.${byte()}.${byte()}` : `10.${byte()}.${byte()}.${byte()}`,
+    service: service(random),
+  }))
   return {
     account,
     enis: Array.from({ length: enis }, () => ({
       id: `eni-${hex(17)}`,
       address: `10.${byte()}.${byte()}.${byte()}`,
       service: service(random),
+      peers: Array.from({ length: Math.min(fanOut, peers) }, () => hosts[Math.floor(random() * hosts.length)]!),
     })),
-    peers: Array.from({ length: peers }, (_, i) => ({
-      address: i % 4 === 0 ? `${[52, 54, 3, 18, 35][i % 5]}.${byte()}.${byte()}.${byte()}` : `10.${byte()}.${byte()}.${byte()}`,
-      service: service(random),
-    })),
+    peers: hosts,
+    scanners: Array.from({ length: Math.max(1, Math.floor(peers / 50)) }, () => `${[45, 185, 89][Math.floor(random() * 3)]}.${byte()}.${byte()}.${byte()}`),
   }
 }
 
@@ -88,12 +98,13 @@ export function* records(random: () => number, net: Network, windowStart: number
       written++
       continue
     }
-    const peer = skewed(random, net.peers)
+    const peer = skewed(random, eni.peers)
     const ephemeral = 32768 + Math.floor(random() * 28232)
     if (roll < 0.06) {
       // a probe from outside for a commonly attacked port, rejected by a security group
       const port = PROBED[Math.floor(random() * PROBED.length)]
-      yield `2 ${net.account} ${eni.id} ${peer.address} ${eni.address} ${ephemeral} ${port} 6 1 44 ${start} ${end} REJECT OK`
+      const scanner = net.scanners[Math.floor(random() * net.scanners.length)]
+      yield `2 ${net.account} ${eni.id} ${scanner} ${eni.address} ${ephemeral} ${port} 6 1 44 ${start} ${end} REJECT OK`
       written++
       continue
     }

@@ -2,6 +2,7 @@ import { abortable } from './abortable.js'
 import type { FlowLogError } from './errors.js'
 import { formatOf, type Format } from './format.js'
 import { BIG, textReader, type LogText, type RecordLine } from './flowLogText.js'
+import { groupTable, keyBuffer, type Count, type Group, type GroupTable } from './groupTable.js'
 import { abortSignal } from './options.js'
 
 export interface DigestOptions {
@@ -23,30 +24,26 @@ export interface DigestOptions {
   signal?: AbortSignal
 }
 
-/** Packets or bytes summed over a group: -1 while no record had a value; a bigint past 2^53. */
-type Count = number | bigint
-
-interface Group {
-  packets: Count
-  bytes: Count
-  start: number
-  end: number
-  tcpFlags: number
-}
-
 /** The groups of one output format. */
 interface Block {
   readonly format: Format
-  readonly groups: Map<string, Group>
+  readonly table: GroupTable
 }
 
 /** How the records of one input format are keyed, and the block their groups go to. */
 interface Plan {
   readonly block: Block
   /** Positions of the fields that make the group key, in format order. */
-  readonly keyPositions: readonly number[]
+  readonly keyPositions: Int32Array
   /** Positions of the fields the digest reads, -1 where the format lacks them. */
-  readonly at: Readonly<Record<'srcport' | 'dstport' | 'packets' | 'bytes' | 'start' | 'end' | 'tcpFlags' | 'logStatus', number>>
+  readonly srcport: number
+  readonly dstport: number
+  readonly packets: number
+  readonly bytes: number
+  readonly start: number
+  readonly end: number
+  readonly tcpFlags: number
+  readonly logStatus: number
 }
 
 /** Fields that are summed, spanned or OR-ed rather than part of the group key. */
@@ -87,119 +84,138 @@ export function digest(
   const isKey = (field: string): boolean => !AGGREGATED.has(field) && (keyFields === undefined || keyFields.includes(field))
 
   return async function* (text) {
-    const plans = new Map<Format, Plan>()
-    const blocks = new Map<Format, Block>()
-    let earliest = -1
-    let latest = -1
-    let scratch: Buffer = Buffer.allocUnsafe(1024)
-
-    const planOf = (format: Format): Plan => {
-      let plan = plans.get(format)
-      if (!plan) {
-        const output = formatOf(format.fields.filter((field) => AGGREGATED.has(field) || isKey(field)))
-        let block = blocks.get(output)
-        if (!block) blocks.set(output, (block = { format: output, groups: new Map() }))
-        const position = (field: string): number => format.positions.get(field) ?? -1
-        plan = {
-          block,
-          keyPositions: format.fields.flatMap((field, i) => (isKey(field) ? [i] : [])),
-          at: {
-            srcport: position('srcport'),
-            dstport: position('dstport'),
-            packets: position('packets'),
-            bytes: position('bytes'),
-            start: position('start'),
-            end: position('end'),
-            tcpFlags: position('tcp-flags'),
-            logStatus: position('log-status'),
-          },
-        }
-        plans.set(format, plan)
-      }
-      return plan
-    }
-
-    const reader = textReader({
-      fields,
-      onError,
-      onHeader: planOf,
-      onRecord(record: RecordLine) {
-        const { at, keyPositions, block } = planOf(record.format)
-        const { bytes, starts, ends, numbers } = record
-        const { logStatus, srcport, dstport } = at
-        if (logStatus >= 0 && !isOk(bytes, starts[logStatus]!, ends[logStatus]!)) return
-
-        let ephemeral = -1
-        if (srcport >= 0 && dstport >= 0 && numbers[srcport]! >= 0 && numbers[dstport]! >= 0) {
-          ephemeral = numbers[srcport]! >= numbers[dstport]! ? srcport : dstport
-        }
-
-        let length = 0
-        for (const p of keyPositions) {
-          const from = starts[p]!
-          const to = p === ephemeral ? from + 1 : ends[p]!
-          if (length + to - from + 1 > scratch.length) {
-            const grown = Buffer.allocUnsafe(2 * (length + to - from + 1))
-            scratch.copy(grown, 0, 0, length)
-            scratch = grown
-          }
-          if (length > 0) scratch[length++] = 32
-          if (p === ephemeral) scratch[length++] = 48
-          else for (let i = from; i < to; i++) scratch[length++] = bytes[i]!
-        }
-        const key = scratch.toString('latin1', 0, length)
-
-        let group = block.groups.get(key)
-        if (!group) {
-          group = { packets: -1, bytes: -1, start: -1, end: -1, tcpFlags: -1 }
-          block.groups.set(key, group)
-        }
-        const value = (p: number): number => (p < 0 ? -1 : numbers[p]!)
-        const count = (p: number): number | bigint =>
-          value(p) === BIG ? BigInt(bytes.toString('latin1', starts[p], ends[p])) : value(p)
-        group.packets = addCount(group.packets, count(at.packets))
-        group.bytes = addCount(group.bytes, count(at.bytes))
-        const start = value(at.start)
-        const end = value(at.end)
-        const tcpFlags = value(at.tcpFlags)
-        if (start >= 0 && (group.start < 0 || start < group.start)) group.start = start
-        if (end > group.end) group.end = end
-        if (tcpFlags >= 0) group.tcpFlags = group.tcpFlags < 0 ? tcpFlags : group.tcpFlags | tcpFlags
-        if (start >= 0 && (earliest < 0 || start < earliest)) earliest = start
-        if (end > latest) latest = end
-      },
-    })
-
-    for await (const chunk of abortable(text, signal)) reader.push(chunk)
-    reader.end()
-
-    let out: string[] = []
-    let size = 0
-    for (const block of [...blocks.values()].sort((a, b) => compare(a.format.header, b.format.header))) {
-      const lines = [block.format.header]
-      for (const key of [...block.groups.keys()].sort(compare)) {
-        const group = block.groups.get(key)!
-        const span = window === 'overall' ? { start: earliest, end: latest } : group
-        lines.push(lineOf(block.format, key, group, span))
-      }
-      for (const line of lines) {
-        out.push(line)
-        size += line.length + 1
-        if (size >= 64 * 1024) {
-          signal?.throwIfAborted()
-          yield Buffer.from(out.join('\n') + '\n', 'latin1')
-          out = []
-          size = 0
-        }
-      }
-    }
-    if (out.length > 0) yield Buffer.from(out.join('\n') + '\n', 'latin1')
+    const digester = createDigester({ fields, onError, isKey })
+    for await (const chunk of abortable(text, signal)) digester.push(chunk)
+    digester.end()
+    yield* writeDigest(digester.state(), window, signal)
   }
 }
 
+/** What a digest has gathered: its blocks by output format, and the overall window. */
+export interface DigestState {
+  readonly blocks: Map<string, Block>
+  readonly earliest: number
+  readonly latest: number
+}
+
+/** Reads flow log text pushed in chunks and gathers its groups. */
+function createDigester(options: {
+  fields: readonly string[] | undefined
+  onError: ((error: FlowLogError) => void) | undefined
+  isKey: (field: string) => boolean
+}) {
+  const { fields, onError, isKey } = options
+  const plans = new Map<Format, Plan>()
+  const blocks = new Map<string, Block>()
+  let earliest = -1
+  let latest = -1
+  let scratch = keyBuffer(1024)
+
+  let lastFormat: Format | undefined
+  let lastPlan: Plan | undefined
+  const planOf = (format: Format): Plan => {
+    if (format === lastFormat) return lastPlan!
+    let plan = plans.get(format)
+    if (!plan) {
+      const output = formatOf(format.fields.filter((field) => AGGREGATED.has(field) || isKey(field)))
+      let block = blocks.get(output.header)
+      if (!block) blocks.set(output.header, (block = { format: output, table: groupTable() }))
+      const position = (field: string): number => format.positions.get(field) ?? -1
+      plan = {
+        block,
+        keyPositions: Int32Array.from(format.fields.flatMap((field, i) => (isKey(field) ? [i] : []))),
+        srcport: position('srcport'),
+        dstport: position('dstport'),
+        packets: position('packets'),
+        bytes: position('bytes'),
+        start: position('start'),
+        end: position('end'),
+        tcpFlags: position('tcp-flags'),
+        logStatus: position('log-status'),
+      }
+      plans.set(format, plan)
+    }
+    lastFormat = format
+    lastPlan = plan
+    return plan
+  }
+
+  /** A count as the record has it: -1 when absent, a bigint past 2^53. */
+  function countAt(record: RecordLine, p: number): Count {
+    if (p < 0) return -1
+    const value = record.numbers[p]!
+    return value !== BIG ? value : BigInt(record.bytes.toString('latin1', record.starts[p], record.ends[p]))
+  }
+
+  function onRecord(record: RecordLine): void {
+    const plan = planOf(record.format)
+    const { bytes, starts, ends, numbers } = record
+    const { logStatus, srcport, dstport, keyPositions } = plan
+    if (logStatus >= 0 && !isOk(bytes, starts[logStatus]!, ends[logStatus]!)) return
+
+    let ephemeral = -1
+    if (srcport >= 0 && dstport >= 0 && numbers[srcport]! >= 0 && numbers[dstport]! >= 0) {
+      ephemeral = numbers[srcport]! >= numbers[dstport]! ? srcport : dstport
+    }
+
+    // The key: the key fields joined by spaces, the ephemeral port written as 0.
+    const longest = ends[record.format.fields.length - 1]! - starts[0]! + keyPositions.length + 4
+    if (longest > scratch.bytes.length) scratch = keyBuffer(2 * longest)
+    const key = scratch.bytes
+    let length = 0
+    for (let k = 0; k < keyPositions.length; k++) {
+      const p = keyPositions[k]!
+      if (k > 0) key[length++] = 32
+      if (p === ephemeral) {
+        key[length++] = 48
+      } else {
+        for (let i = starts[p]!, to = ends[p]!; i < to; i++) key[length++] = bytes[i]!
+      }
+    }
+
+    const start = plan.start < 0 ? -1 : numbers[plan.start]!
+    const end = plan.end < 0 ? -1 : numbers[plan.end]!
+    const tcpFlags = plan.tcpFlags < 0 ? -1 : numbers[plan.tcpFlags]!
+    plan.block.table.add(scratch, length, countAt(record, plan.packets), countAt(record, plan.bytes), start, end, tcpFlags)
+    if (start >= 0 && (earliest < 0 || start < earliest)) earliest = start
+    if (end > latest) latest = end
+  }
+
+  const reader = textReader({ fields, onError, onHeader: planOf, onRecord })
+  return {
+    push: reader.push,
+    end: reader.end,
+    state: (): DigestState => ({ blocks, earliest, latest }),
+  }
+}
+
+/** Writes the groups as flow log text: each block's header, then its groups in key order. */
+async function* writeDigest(state: DigestState, window: 'overall' | 'group', signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
+  let out: string[] = []
+  let size = 0
+  for (const block of [...state.blocks.values()].sort((a, b) => compare(a.format.header, b.format.header))) {
+    const lines = [block.format.header]
+    for (const group of block.table.sorted()) {
+      const span = window === 'overall' ? { start: state.earliest, end: state.latest } : group
+      lines.push(lineOf(block.format, group, span))
+    }
+    for (const line of lines) {
+      out.push(line)
+      size += line.length + 1
+      if (size >= 64 * 1024) {
+        signal?.throwIfAborted()
+        yield Buffer.from(out.join('\n') + '\n', 'latin1')
+        out = []
+        size = 0
+      }
+    }
+  }
+  if (out.length > 0) yield Buffer.from(out.join('\n') + '\n', 'latin1')
+}
+
 /** Writes a group back as a line of its format. */
-function lineOf(format: Format, key: string, group: Group, span: { start: number; end: number }): string {
-  const keyValues = key.split(' ')
+function lineOf(format: Format, group: Group, span: { start: number; end: number }): string {
+  const keyValues = group.key.split(' ')
   let k = 0
   const show = (n: Count): string => (n === -1 ? '-' : String(n))
   return format.fields
@@ -220,14 +236,6 @@ function lineOf(format: Format, key: string, group: Group, span: { start: number
       }
     })
     .join(' ')
-}
-
-function addCount(sum: Count, value: number | bigint): Count {
-  if (value === -1) return sum
-  if (sum === -1) return value
-  if (typeof sum === 'bigint' || typeof value === 'bigint') return BigInt(sum) + BigInt(value)
-  const total = sum + value
-  return Number.isSafeInteger(total) ? total : BigInt(sum) + BigInt(value)
 }
 
 function isOk(bytes: Buffer, start: number, end: number): boolean {

@@ -56,6 +56,17 @@ const TAB = 9
 const CR = 13
 const DASH = 45
 
+/** Space, tab or carriage return: what separates fields. Most bytes fail the first test. */
+function isBlank(c: number): boolean {
+  return c <= SPACE && (c === SPACE || c === TAB || c === CR)
+}
+
+function grow(array: Int32Array): Int32Array {
+  const larger = new Int32Array(array.length * 2)
+  larger.set(array)
+  return larger
+}
+
 /** The error for a bad line, naming its object and line number. */
 export function lineError(record: Pick<RecordLine, 'source' | 'line'>, code: FlowLogErrorCode, reason: string): FlowLogError {
   const object = record.source && objectUrl(record.source)
@@ -99,28 +110,27 @@ export function textReader(options: TextReaderOptions): { push(chunk: LogText | 
     onError(error)
   }
 
+  /** Finds the fields of a line: runs of bytes split by spaces, tabs and carriage returns. */
   function tokenize(bytes: Buffer, start: number, end: number): number {
     let count = 0
     let i = start
+    let from = starts
+    let to = ends
     while (i < end) {
-      let c = bytes[i]!
-      while (c === SPACE || c === TAB || c === CR) {
-        if (++i === end) return count
-        c = bytes[i]!
+      if (isBlank(bytes[i]!)) {
+        i++
+        continue
       }
-      if (count === starts.length) {
-        const grow = (a: Int32Array): Int32Array => {
-          const b = new Int32Array(a.length * 2)
-          b.set(a)
-          return b
-        }
-        starts = record.starts = grow(starts)
-        ends = record.ends = grow(ends)
-        numbers = record.numbers = new Float64Array(starts.length)
+      if (count === from.length) {
+        from = grow(from)
+        to = grow(to)
+        starts = record.starts = from
+        ends = record.ends = to
+        numbers = record.numbers = new Float64Array(from.length)
       }
-      starts[count] = i
-      while (i < end && c !== SPACE && c !== TAB && c !== CR) c = bytes[++i]!
-      ends[count++] = i
+      from[count] = i
+      while (++i < end && !isBlank(bytes[i]!));
+      to[count++] = i
     }
     return count
   }
@@ -139,26 +149,62 @@ export function textReader(options: TextReaderOptions): { push(chunk: LogText | 
     return fields.some((name) => KNOWN_FIELDS.has(name)) ? formatOf(fields) : undefined
   }
 
-  /** A whole number; -1 for `-`; BIG past 2^53; NaN for anything else. */
-  function readNumber(bytes: Buffer, start: number, end: number): number {
-    if (end - start === 1 && bytes[start] === DASH) return -1
-    if (end === start) return NaN
-    let value = 0
-    for (let i = start; i < end; i++) {
-      const digit = bytes[i]! - 48
-      if (digit < 0 || digit > 9) return NaN
-      value = value * 10 + digit
+  /**
+   * Splits a record line into the fields of `current` and reads its numeric fields in the
+   * same pass: a whole number, -1 for `-`, BIG past 2^53, NaN for anything else. Returns
+   * the number of fields found, which may be more than the format has.
+   */
+  function readFields(bytes: Buffer, start: number, end: number, current: Format): number {
+    const numeric = current.numeric
+    const size = numeric.length
+    if (starts.length <= size) tokenize(bytes, start, end) // grow the arrays once for wide formats
+    const from = starts
+    const to = ends
+    const values = numbers
+    let count = 0
+    let i = start
+    while (i < end) {
+      let c = bytes[i]!
+      if (isBlank(c)) {
+        i++
+        continue
+      }
+      if (count >= size) {
+        // more fields than the format: count them for the error, store nothing
+        count++
+        while (++i < end && !isBlank((c = bytes[i]!)));
+        continue
+      }
+      from[count] = i
+      if (numeric[count] === 1) {
+        let value = 0
+        let digits = 0
+        let valid = true
+        do {
+          const digit = c - 48
+          if (digit >>> 0 > 9) valid = false
+          value = value * 10 + digit
+          digits++
+        } while (++i < end && !isBlank((c = bytes[i]!)))
+        if (!valid) value = digits === 1 && bytes[i - 1] === DASH ? -1 : NaN
+        else if (digits > 15 && value > Number.MAX_SAFE_INTEGER) value = BIG
+        values[count] = value
+      } else {
+        while (++i < end && !isBlank((c = bytes[i]!)));
+      }
+      to[count++] = i
     }
-    return value > Number.MAX_SAFE_INTEGER ? BIG : value
+    return count
   }
 
   function readLine(bytes: Buffer, start: number, end: number): void {
     line++
-    const count = tokenize(bytes, start, end)
-    if (count === 0) return
-    const first = bytes[starts[0]!]!
+    let i = start
+    while (i < end && isBlank(bytes[i]!)) i++
+    if (i === end) return
+    const first = bytes[i]!
     if (first >= 97 && first <= 122) {
-      const header = headerOf(bytes, count)
+      const header = headerOf(bytes, tokenize(bytes, start, end))
       if (header) {
         format = header
         onHeader?.(header)
@@ -166,19 +212,18 @@ export function textReader(options: TextReaderOptions): { push(chunk: LogText | 
       }
     }
     const current = format ?? headerless
+    const count = readFields(bytes, start, end, current)
     if (count !== current.fields.length) {
       return malformed(lineError({ source, line }, 'FIELD_COUNT', `expected ${current.fields.length} fields (${current.header}), found ${count}`))
     }
-    const numeric = current.numeric
     for (let f = 0; f < count; f++) {
-      if (!numeric[f]) continue
-      const value = readNumber(bytes, starts[f]!, ends[f]!)
+      if (current.numeric[f] === 0) continue
+      const value = numbers[f]!
       if (Number.isNaN(value) || (value === BIG && !current.counts[f])) {
         const text = bytes.toString('utf8', starts[f]!, Math.min(ends[f]!, starts[f]! + 40))
         const what = Number.isNaN(value) ? 'is not a whole number' : 'is out of range'
         return malformed(lineError({ source, line }, 'NOT_A_NUMBER', `${current.fields[f]} ${what}: "${text}"`))
       }
-      numbers[f] = value
     }
     record.format = current
     record.bytes = bytes

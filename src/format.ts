@@ -33,8 +33,8 @@ export interface Format {
   readonly header: string
   /** Position of each field by name. */
   readonly positions: ReadonlyMap<string, number>
-  /** For each position, whether the field is numeric. */
-  readonly numeric: readonly boolean[]
+  /** For each position, 1 if the field is numeric, else 0. */
+  readonly numeric: Uint8Array
   /** For each position, whether the field is a count (packets, bytes) that may pass 2^53 once summed. */
   readonly counts: readonly boolean[]
 }
@@ -50,7 +50,7 @@ export function formatOf(fields: readonly string[]): Format {
       fields: [...fields],
       header,
       positions: new Map(fields.map((name, i) => [name, i])),
-      numeric: fields.map((name) => NUMERIC_FIELDS.has(name)),
+      numeric: Uint8Array.from(fields, (name) => (NUMERIC_FIELDS.has(name) ? 1 : 0)),
       counts: fields.map((name) => name === 'packets' || name === 'bytes'),
     }
     formats.set(header, format)
