@@ -2,7 +2,7 @@ import { createGunzip } from 'node:zlib'
 import { abortable } from './abortable.js'
 import { FlowLogError, objectUrl } from './errors.js'
 import { fromLogFile, type LogText } from './flowLogText.js'
-import { abortSignal } from './options.js'
+import { abortSignal, byteCount } from './options.js'
 import { isParquet, parquetText } from './parquetText.js'
 import type { LogObject } from './parseLogFileKey.js'
 
@@ -14,15 +14,31 @@ export interface StoredBody {
 
 export interface ConcatBodiesOptions {
   /**
-   * Lenient reading: an object that cannot be read (corrupt gzip, unreadable Parquet) is
-   * reported here and passed over after the text read from it so far. Default: it throws.
+   * Lenient reading: an object that cannot be read (corrupt gzip, unreadable Parquet, too
+   * much text) is reported here and passed over after the text read from it so far.
+   * Default: it throws.
    */
   onError?: (error: FlowLogError) => void
+  /**
+   * The most text one object may turn into, in bytes (gunzipped, converted from Parquet,
+   * or as stored): past it, reading the object stops with a FlowLogError (`TEXT_TOO_LARGE`)
+   * naming it, so that a gzip bomb (a small object that inflates to terabytes) costs
+   * seconds, not hours. Gzip is inflated as a stream, so memory stays small whatever the
+   * limit. `Infinity` for no limit; default 4 GiB ({@link DEFAULT_MAX_TEXT_BYTES}).
+   */
+  maxTextBytes?: number
   /** Stops reading; the iteration then rejects with the signal's reason. */
   signal?: AbortSignal
 }
 
 const NEWLINE = 10
+
+/**
+ * Default limit on the text of one object: 4 GiB. AWS writes log files of at most 75 MB
+ * (gzipped), and flow log text compresses some 10 to 20 times, so real files stay far
+ * below it; a gzip bomb is stopped after a few seconds of inflating.
+ */
+export const DEFAULT_MAX_TEXT_BYTES = 4 * 2 ** 30
 
 /**
  * Turns fetched log files into one stream of flow log text: gunzips each body (plain
@@ -43,13 +59,22 @@ export function concatBodies(
 ): (objects: AsyncIterable<StoredBody> | Iterable<StoredBody>) => AsyncGenerator<LogText> {
   const { onError } = options
   const signal = abortSignal('signal', options.signal)
+  const maxTextBytes = byteCount('maxTextBytes', options.maxTextBytes, DEFAULT_MAX_TEXT_BYTES)
   return async function* (objects) {
     for await (const { file, body } of abortable(objects, signal)) {
       let last: number | undefined = NEWLINE
+      let size = 0
       try {
         for await (const chunk of text(body, objectUrl(file))) {
           signal?.throwIfAborted()
           if (chunk.length === 0) continue
+          size += chunk.length
+          if (size > maxTextBytes) {
+            throw new FlowLogError(`its text is larger than the limit of ${maxTextBytes} bytes (maxTextBytes); reading stopped there`, {
+              code: 'TEXT_TOO_LARGE',
+              object: objectUrl(file),
+            })
+          }
           last = chunk[chunk.length - 1]
           yield fromLogFile(chunk, file)
         }

@@ -146,7 +146,12 @@ function utc(seconds: string | undefined): string | undefined {
   return Number.isNaN(time.getTime()) ? seconds : time.toISOString().slice(0, 16).replace('T', ' ')
 }
 
-/** A DOT quoted string: backslashes and quotes escaped, line breaks as `\n`. */
+/**
+ * A DOT quoted string: backslashes and quotes escaped, line breaks as `\n`, and NUL,
+ * which no DOT string can hold (Graphviz stops reading there), as U+FFFD. Any other
+ * character stands for itself; in Graphviz's SVG, text is XML-escaped, so no value
+ * can turn into markup.
+ */
 function quote(value: string): string {
-  return `"${value.replace(/[\\"]/g, '\\$&').replace(/\r?\n|\r/g, '\\n')}"`
+  return `"${value.replace(/[\\"]/g, '\\$&').replace(/\r?\n|\r/g, '\\n').replaceAll('\0', '\uFFFD')}"`
 }
