@@ -1,7 +1,10 @@
+import { setMaxListeners } from 'node:events'
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
 import { objectUrl, s3Failure } from './errors.js'
-import { abortSignal } from './options.js'
-import { parseLogFileKey, type LogFile } from './parseLogFileKey.js'
+import parallel from 'it-parallel'
+import { abortable } from './abortable.js'
+import { abortSignal, positiveInteger, validDate } from './options.js'
+import { parseLogFileKey, type LogFile, type LogFileName } from './parseLogFileKey.js'
 
 /** An object the listing passed over, and why. */
 export interface SkippedObject {
@@ -21,6 +24,27 @@ export interface ListLogFilesOptions {
   bucket: string
   /** Only keys starting with this are listed, e.g. `AWSLogs/123456789012/`. Default: the whole bucket. */
   prefix?: string
+  /**
+   * Only files whose time (the start of their 5-minute window) is at or after this. With
+   * `end`, `accounts` or `regions`, the listing visits only the account, region and day
+   * folders that can hold such files (see {@link ListLogFilesOptions.end}).
+   */
+  start?: Date
+  /**
+   * Only files whose time is at or before this. A listing given a window, accounts or
+   * regions, under a prefix that is a folder (`''`, `AWSLogs/`, `my/prefix/`), finds the
+   * accounts, layouts and regions under `AWSLogs/` with delimiter listings, then lists each
+   * account and region from the window's first day folder to its last, concurrently, so its
+   * cost follows the window, not the bucket. It sees the four AWS layouts only: a file
+   * placed elsewhere under the prefix is found by a listing without these options.
+   */
+  end?: Date
+  /** Only files of these accounts. */
+  accounts?: readonly string[]
+  /** Only files of these regions. */
+  regions?: readonly string[]
+  /** Folder listings in flight at once when a window is given. Default 8. */
+  concurrency?: number
   /** Called for each object that is not listed: zero-byte objects and keys that are not flow log files. */
   onSkip?: (object: SkippedObject) => void
   /** Stops the listing; the iteration then rejects with the signal's reason. */
@@ -40,38 +64,175 @@ export interface ListLogFilesOptions {
  * ```
  */
 export function listLogFiles(options: ListLogFilesOptions): AsyncGenerator<LogFile> {
-  const { client, bucket, prefix = '', onSkip } = options
+  const { client, bucket, prefix = '', onSkip, accounts, regions } = options
   if (!client || typeof client.send !== 'function') throw new TypeError('client must be an S3Client')
   if (typeof bucket !== 'string' || bucket === '') throw new TypeError(`bucket must be a non-empty string, got ${String(bucket)}`)
-  const signal = abortSignal('signal', options.signal) ?? new AbortController().signal
-  return list()
+  const start = options.start && validDate('start', options.start).getTime()
+  const end = options.end && validDate('end', options.end).getTime()
+  if (start !== undefined && end !== undefined && start > end) {
+    throw new TypeError(`start (${options.start!.toISOString()}) must not be after end (${options.end!.toISOString()})`)
+  }
+  for (const [name, list] of [['accounts', accounts], ['regions', regions]] as const) {
+    if (list !== undefined && (!Array.isArray(list) || list.length === 0)) throw new TypeError(`${name} must be a non-empty array`)
+  }
+  const concurrency = positiveInteger('concurrency', options.concurrency, 8)
+  const outer = abortSignal('signal', options.signal) ?? new AbortController().signal
 
-  async function* list(): AsyncGenerator<LogFile> {
+  const wanted = (file: LogFileName): boolean => {
+    const t = file.timestamp.getTime()
+    return (
+      (start === undefined || t >= start) &&
+      (end === undefined || t <= end) &&
+      (accounts === undefined || accounts.includes(file.account)) &&
+      (regions === undefined || regions.includes(file.region))
+    )
+  }
+  const planned = start !== undefined || end !== undefined || accounts !== undefined || regions !== undefined
+  const root = prefix.endsWith('AWSLogs/') ? prefix : prefix === '' || prefix.endsWith('/') ? `${prefix}AWSLogs/` : undefined
+  return planned && root !== undefined ? listPlanned(root) : listAll()
+
+  /** One ListObjectsV2 request. */
+  async function page(
+    input: { Prefix: string; Delimiter?: string; StartAfter?: string; ContinuationToken?: string },
+    signal = outer,
+  ) {
+    signal.throwIfAborted()
+    try {
+      return await client.send(new ListObjectsV2Command({ Bucket: bucket, ...input, Prefix: input.Prefix || undefined }), {
+        abortSignal: signal,
+      })
+    } catch (error) {
+      throw s3Failure('ListObjectsV2', objectUrl({ bucket, key: input.Prefix }), error, signal)
+    }
+  }
+
+  /** The flow log files among listed objects; the others are reported as skipped. */
+  function* logFiles(objects: ReadonlyArray<{ Key?: string; Size?: number }>): Generator<LogFile> {
+    for (const object of objects) {
+      const key = object.Key ?? ''
+      const size = object.Size ?? 0
+      const name = parseLogFileKey(key)
+      if (name && size > 0) {
+        if (wanted(name)) yield { ...name, bucket, key, size }
+      } else {
+        onSkip?.({ bucket, key, size, reason: name ? 'empty object' : 'not a flow log file name' })
+      }
+    }
+  }
+
+  /** Every key under the prefix, page by page as the consumer asks for more. */
+  async function* listAll(): AsyncGenerator<LogFile> {
     let ContinuationToken: string | undefined
     do {
-      signal.throwIfAborted()
-      let page
-      try {
-        page = await client.send(
-          new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix || undefined, ContinuationToken }),
-          { abortSignal: signal },
-        )
-      } catch (error) {
-        throw s3Failure('ListObjectsV2', objectUrl({ bucket, key: prefix }), error, signal)
+      const listed = await page({ Prefix: prefix, ContinuationToken })
+      for (const file of logFiles(listed.Contents ?? [])) {
+        // An abort while the consumer held the previous file stops the rest of the page too.
+        outer.throwIfAborted()
+        yield file
       }
-      for (const object of page.Contents ?? []) {
-        const key = object.Key ?? ''
-        const size = object.Size ?? 0
-        const name = parseLogFileKey(key)
-        if (name && size > 0) {
-          // An abort while the consumer held the previous file stops the rest of the page too.
-          signal.throwIfAborted()
-          yield { ...name, bucket, key, size }
-        } else {
-          onSkip?.({ bucket, key, size, reason: name ? 'empty object' : 'not a flow log file name' })
-        }
-      }
-      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined
+      ContinuationToken = listed.IsTruncated ? listed.NextContinuationToken : undefined
     } while (ContinuationToken)
   }
+
+  /** The folders right under a prefix (a delimiter listing, all pages). */
+  async function folders(prefix: string, signal: AbortSignal): Promise<string[]> {
+    const found: string[] = []
+    let ContinuationToken: string | undefined
+    do {
+      const listed = await page({ Prefix: prefix, Delimiter: '/', ContinuationToken }, signal)
+      for (const common of listed.CommonPrefixes ?? []) if (common.Prefix) found.push(common.Prefix)
+      ContinuationToken = listed.IsTruncated ? listed.NextContinuationToken : undefined
+    } while (ContinuationToken)
+    return found
+  }
+
+  /**
+   * Only the folders that can hold wanted files: the accounts under `root` in either
+   * layout, their regions, and in each region the days of the window, listed from the
+   * first day's folder and no further than the last's, several regions at a time.
+   */
+  async function* listPlanned(root: string): AsyncGenerator<LogFile> {
+    // Folder listings run ahead of the consumer: stopping early aborts those in flight.
+    const stop = new AbortController()
+    const signal = stop.signal
+    setMaxListeners(0, signal) // every listing in flight listens on it
+    const onAbort = (): void => stop.abort(outer.reason)
+    outer.addEventListener('abort', onAbort, { once: true })
+    try {
+      yield* listFolders(root, signal)
+    } finally {
+      outer.removeEventListener('abort', onAbort)
+      stop.abort(new Error('listing stopped'))
+    }
+  }
+
+  async function* listFolders(root: string, signal: AbortSignal): AsyncGenerator<LogFile> {
+    const regionFolders: Array<{ folder: string; layout: Layout }> = []
+    for (const folder of await folders(root, signal)) {
+      const name = folder.slice(root.length, -1)
+      const hive = /^aws-account-id=(\d{12})$/.exec(name)
+      const account = hive ? hive[1]! : /^\d{12}$/.test(name) ? name : undefined
+      if (account === undefined || (accounts && !accounts.includes(account))) continue
+      const layout: Layout = hive ? HIVE : DEFAULT
+      for (const region of await folders(folder + layout.service, signal)) {
+        const name = layout.region(region.slice(folder.length + layout.service.length, -1))
+        if (name !== undefined && (!regions || regions.includes(name))) regionFolders.push({ folder: region, layout })
+      }
+    }
+    const tasks = regionFolders.map(({ folder, layout }) => () => listDays(folder, layout, signal))
+    for await (const files of abortable(parallel(tasks, { concurrency, ordered: true }), signal)) {
+      for (const file of files) {
+        signal.throwIfAborted()
+        yield file
+      }
+    }
+  }
+
+  /** The files of one region folder whose day folders lie in the window. */
+  async function listDays(folder: string, layout: Layout, signal: AbortSignal): Promise<LogFile[]> {
+    const from = start === undefined ? undefined : folder + layout.day(new Date(start)).slice(0, -1)
+    const after = end === undefined ? undefined : folder + layout.day(new Date(end + DAY))
+    const files: LogFile[] = []
+    let ContinuationToken: string | undefined
+    do {
+      const listed = await page({ Prefix: folder, StartAfter: from, ContinuationToken }, signal)
+      const objects = listed.Contents ?? []
+      const inWindow = after === undefined ? objects : objects.filter((object) => (object.Key ?? '') < after)
+      files.push(...logFiles(inWindow))
+      const past = inWindow.length < objects.length
+      ContinuationToken = listed.IsTruncated && !past ? listed.NextContinuationToken : undefined
+    } while (ContinuationToken)
+    return files
+  }
+}
+
+const DAY = 86_400_000
+
+/** Where a layout puts the service, region and day folders. */
+interface Layout {
+  readonly service: string
+  /** The region a region folder's name gives, if it is one. */
+  region(name: string): string | undefined
+  /** The day folders of a time, with a trailing slash, e.g. `2024/05/01/`. */
+  day(time: Date): string
+}
+
+const date = (time: Date): [string, string, string] => {
+  const [y, m, d] = time.toISOString().slice(0, 10).split('-') as [string, string, string]
+  return [y, m, d]
+}
+
+const DEFAULT: Layout = {
+  service: 'vpcflowlogs/',
+  region: (name) => (/^[a-z]{2}(-[a-z0-9]+)+$/.test(name) ? name : undefined),
+  day: (time) => `${date(time).join('/')}/`,
+}
+
+const HIVE: Layout = {
+  service: 'aws-service=vpcflowlogs/',
+  region: (name) => /^aws-region=([a-z]{2}(?:-[a-z0-9]+)+)$/.exec(name)?.[1],
+  day: (time) => {
+    const [y, m, d] = date(time)
+    return `year=${y}/month=${m}/day=${d}/`
+  },
 }

@@ -19,6 +19,27 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3'
 import S3rver from 's3rver'
+import FilesystemStore from 's3rver/lib/stores/filesystem.js'
+
+/**
+ * s3rver's delimiter listings miss the common prefixes of keys nested two folders deep or
+ * more (its directory walk stops at the first delimiter), unlike S3. The harness lists
+ * without the delimiter and groups the keys itself, as S3 does, so delimiter listings
+ * of up to a page are right. (Its paging with a delimiter still differs from S3's.)
+ */
+const listObjects = FilesystemStore.prototype.listObjects
+FilesystemStore.prototype.listObjects = async function (bucket, options) {
+  const { delimiter, prefix = '', maxKeys = Infinity } = options
+  if (!delimiter) return listObjects.call(this, bucket, options)
+  const all = await listObjects.call(this, bucket, { ...options, delimiter: '', maxKeys: Infinity })
+  const commonPrefixes = new Set<string>()
+  const objects = all.objects.filter(({ key }) => {
+    const cut = key.indexOf(delimiter, prefix.length)
+    if (cut >= 0) commonPrefixes.add(key.slice(0, cut + delimiter.length))
+    return cut < 0
+  })
+  return { objects: objects.slice(0, maxKeys), commonPrefixes: [...commonPrefixes].sort(), isTruncated: objects.length > maxKeys }
+}
 
 export interface S3Server {
   /** `http://127.0.0.1:PORT` */

@@ -20,3 +20,20 @@ declare module 's3rver' {
     close(): Promise<void>
   }
 }
+
+declare module 's3rver/lib/stores/filesystem.js' {
+  interface Listing {
+    objects: Array<{ key: string }>
+    commonPrefixes: string[]
+    isTruncated: boolean
+  }
+  interface ListOptions {
+    delimiter?: string
+    startAfter?: string
+    prefix?: string
+    maxKeys?: number
+  }
+  export default class FilesystemStore {
+    listObjects(bucket: string, options: ListOptions): Promise<Listing>
+  }
+}
