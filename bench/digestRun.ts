@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises'
 import { gunzipSync } from 'node:zlib'
 import { pipe } from 'it-pipe'
-import { concatBodies, digest, listLocalLogFiles, prefetch, type LogFile } from '../src/index.js'
+import { concatBodies, digest, listLocalLogFiles, prefetch, type LogFile } from '../dist/index.js'
 
 const [dir = '', workersText = '1', repeatText = '1'] = process.argv.slice(2)
 const repeat = Number(repeatText)
@@ -30,7 +30,7 @@ if (process.argv.includes('--gunzip')) {
 } else {
   const started = performance.now()
   let bytes = 0
-  for await (const chunk of pipe(repeated(), prefetch(), concatBodies(), digest({ workers } as object))) bytes += chunk.byteLength
+  for await (const chunk of pipe(repeated(), prefetch(), concatBodies(), digest({ workers }))) bytes += chunk.byteLength
   const seconds = (performance.now() - started) / 1000
   console.log(JSON.stringify({ seconds, digestBytes: bytes, maxRssMiB: process.resourceUsage().maxRSS / 1024 }))
 }

@@ -1,0 +1,131 @@
+import { Worker } from 'node:worker_threads'
+import { abortable, untilAborted } from './abortable.js'
+import { mergeDigests, type DigesterOptions, type DigestParts, type DigestState } from './digester.js'
+import type { FromWorker, PlainError, ToWorker } from './digestWorker.js'
+import { FlowLogError } from './errors.js'
+import type { LogText } from './flowLogText.js'
+import type { LogObject } from './parseLogFileKey.js'
+
+/** Chunks sent to a worker and not yet read by it, at most: enough to keep it busy, no more. */
+const IN_FLIGHT = 8
+
+/**
+ * Digests text in `count` worker threads, a log file at a time to each: the chunks of one
+ * source all go to the same worker (so its header and line numbers hold), each new source
+ * to the least busy worker, and text without a source to the first. The workers' groups
+ * are then merged, which gives exactly what one reader would have gathered.
+ */
+export async function digestInWorkers(
+  text: AsyncIterable<LogText | string> | Iterable<LogText | string>,
+  options: DigesterOptions & { readonly count: number; readonly signal: AbortSignal | undefined },
+): Promise<DigestState> {
+  const { count, signal, onError } = options
+  const workers = Array.from({ length: count }, () => startWorker(options))
+  try {
+    let current: { source: LogObject | undefined; worker: DigestWorker; id: number } | undefined
+    let ids = 0
+    for await (const chunk of abortable(text, signal)) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+      const source = typeof chunk === 'string' ? undefined : chunk.source
+      let named: LogObject | undefined
+      if (!current || current.source !== source) {
+        const worker = source ? workers.reduce((a, b) => (b.inFlight < a.inFlight ? b : a)) : workers[0]!
+        current = { source, worker, id: ++ids }
+        named = source
+      }
+      await untilAborted(current.worker.room(), signal)
+      current.worker.send({ type: 'text', id: current.id, source: named, bytes })
+    }
+    const parts = await untilAborted(Promise.all(workers.map((worker) => worker.finish())), signal)
+    return mergeDigests(parts)
+  } finally {
+    for (const worker of workers) void worker.thread.terminate()
+  }
+
+  interface DigestWorker {
+    readonly thread: Worker
+    readonly inFlight: number
+    /** Resolves when the worker can take another chunk; rejects when it failed. */
+    room(): Promise<void>
+    send(message: ToWorker): void
+    /** Ends the worker's input and resolves with its groups. */
+    finish(): Promise<DigestParts>
+  }
+
+  function startWorker(digester: DigesterOptions): DigestWorker {
+    const workerData = { fields: digester.fields, keyFields: digester.keyFields, lenient: Boolean(onError) }
+    // Run from the TypeScript sources (tests, tsx scripts), the worker is TypeScript too: it
+    // registers tsx, a development dependency, before loading it.
+    const entry = new URL(`./digestWorker.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url)
+    const thread = entry.pathname.endsWith('.ts')
+      ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}) })`, {
+          eval: true,
+          workerData,
+        })
+      : new Worker(entry, { workerData })
+    let inFlight = 0
+    let failure: Error | undefined
+    let wake: (() => void) | undefined
+    let done: { resolve: (parts: DigestParts) => void; reject: (error: Error) => void } | undefined
+    const fail = (error: Error): void => {
+      failure ??= error
+      wake?.()
+      done?.reject(failure)
+    }
+    thread.on('error', fail)
+    thread.on('exit', (code) => fail(new Error(`a digest worker stopped (exit code ${code})`)))
+    thread.on('message', (message: FromWorker) => {
+      switch (message.type) {
+        case 'read':
+          inFlight--
+          wake?.()
+          break
+        case 'skipped':
+          onError?.(revive(message.error) as FlowLogError)
+          break
+        case 'result':
+          done?.resolve(message.parts)
+          break
+        case 'failed':
+          fail(revive(message.error))
+          break
+      }
+    })
+    return {
+      thread,
+      get inFlight() {
+        return inFlight
+      },
+      async room() {
+        while (!failure && inFlight >= IN_FLIGHT) await new Promise<void>((resolve) => (wake = resolve))
+        wake = undefined
+        if (failure) throw failure
+      },
+      send(message) {
+        if (message.type === 'text') {
+          // A copy of just this chunk (a view may share a larger buffer), handed over without another copy.
+          const bytes = new Uint8Array(message.bytes)
+          inFlight++
+          thread.postMessage({ ...message, bytes }, [bytes.buffer])
+        } else {
+          thread.postMessage(message)
+        }
+      },
+      finish() {
+        return new Promise<DigestParts>((resolve, reject) => {
+          if (failure) return reject(failure)
+          done = { resolve, reject }
+          thread.postMessage({ type: 'end' } satisfies ToWorker)
+        })
+      },
+    }
+  }
+}
+
+/** The FlowLogError a worker reported, made again on this side. */
+function revive(error: PlainError): Error {
+  if (!error.code) return new Error(error.message)
+  const where = [error.object, error.line === undefined ? undefined : `line ${error.line}`].filter(Boolean).join(' ')
+  const reason = where && error.message.startsWith(`${where}: `) ? error.message.slice(where.length + 2) : error.message
+  return new FlowLogError(reason, { code: error.code, object: error.object, line: error.line })
+}

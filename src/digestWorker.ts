@@ -1,0 +1,64 @@
+/**
+ * A worker thread of a parallel digest: reads the text of the log files it is sent,
+ * gathers their groups, and sends them back at the end. See `digestInWorkers`.
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import { createDigester, partsOf, type DigesterOptions } from './digester.js'
+import type { FlowLogError } from './errors.js'
+import { fromLogFile } from './flowLogText.js'
+import type { LogObject } from './parseLogFileKey.js'
+
+/** What the main thread sends: text of a source (named once, then by id), or the end. */
+export type ToWorker =
+  | { readonly type: 'text'; readonly id: number; readonly source?: LogObject; readonly bytes: Uint8Array }
+  | { readonly type: 'end' }
+
+/** What a worker answers: a chunk read, a line skipped, its groups, or the error that stopped it. */
+export type FromWorker =
+  | { readonly type: 'read' }
+  | { readonly type: 'skipped'; readonly error: PlainError }
+  | { readonly type: 'result'; readonly parts: ReturnType<typeof partsOf> }
+  | { readonly type: 'failed'; readonly error: PlainError }
+
+/** A FlowLogError (or any error) as plain data, since custom properties do not survive cloning. */
+export interface PlainError {
+  readonly message: string
+  readonly code?: FlowLogError['code']
+  readonly object?: string
+  readonly line?: number
+}
+
+const plain = (error: unknown): PlainError => {
+  const { message, code, object, line } = error as PlainError
+  return { message: message ?? String(error), code, object, line }
+}
+
+const port = parentPort!
+const { fields, keyFields, lenient } = workerData as Pick<DigesterOptions, 'fields' | 'keyFields'> & { lenient: boolean }
+const digester = createDigester({
+  fields,
+  keyFields,
+  onError: lenient ? (error) => port.postMessage({ type: 'skipped', error: plain(error) } satisfies FromWorker) : undefined,
+})
+/** The sources being read, by id, so every chunk of one keeps the same identity. */
+const sources = new Map<number, LogObject>()
+
+port.on('message', (message: ToWorker) => {
+  try {
+    if (message.type === 'text') {
+      if (message.source) {
+        sources.clear()
+        sources.set(message.id, message.source)
+      }
+      const source = sources.get(message.id)
+      const bytes = Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength)
+      digester.push(source ? fromLogFile(bytes, source) : bytes)
+      port.postMessage({ type: 'read' } satisfies FromWorker)
+    } else {
+      digester.end()
+      port.postMessage({ type: 'result', parts: partsOf(digester.state()) } satisfies FromWorker)
+    }
+  } catch (error) {
+    port.postMessage({ type: 'failed', error: plain(error) } satisfies FromWorker)
+  }
+})

@@ -1,0 +1,59 @@
+import { gzipSync } from 'node:zlib'
+import { pipe } from 'it-pipe'
+import { describe, expect, test } from 'vitest'
+import { concatBodies, digest, FlowLogError, skipReport } from 'vpcflow'
+import { network, records, seeded, V2_HEADER } from '../bench/generator.js'
+import { collectText, fakeLogFile, fetched, sample } from './support/text.js'
+
+/** Many gzip log files of generated records, and one of each sample. */
+function logFiles(count: number) {
+  const random = seeded(5)
+  const net = network(random, '123456789012', 20, 100, 10)
+  const files = Array.from({ length: count }, (_, i) =>
+    fetched(fakeLogFile({ hash: `f${i}` }), gzipSync([V2_HEADER, ...records(random, net, 1714521600 + i * 300, 500)].join('\n'))),
+  )
+  for (const name of ['custom-v3-tcp-flags.log', 'custom-v5-service-path.log', 'default-v2.log']) {
+    files.push(fetched(fakeLogFile({ hash: name.slice(0, 8) }), sample(name)))
+  }
+  return files
+}
+
+describe('digest in worker threads', () => {
+  test('gives the same bytes as one thread, for any number of workers and options', async () => {
+    const files = logFiles(12)
+    for (const options of [{}, { window: 'group' as const }, { keyFields: ['srcaddr', 'dstaddr', 'dstport', 'action'] }]) {
+      const one = await collectText(pipe(files, concatBodies(), digest(options)))
+      expect(one.split('\n').length).toBeGreaterThan(100)
+      for (const workers of [2, 3]) {
+        expect(await collectText(pipe(files, concatBodies(), digest({ ...options, workers }))), `${workers} ${JSON.stringify(options)}`).toBe(one)
+      }
+    }
+  })
+
+  test('text without a source (a plain stream) is read whole by one worker', async () => {
+    const text = sample('default-v2.log') + sample('custom-nat-no-version.log')
+    const chunks = text.match(/[\s\S]{1,37}/g)!
+    expect(await collectText(pipe(chunks, digest({ workers: 2 })))).toBe(await collectText(pipe([text], digest())))
+  })
+
+  test('a malformed line stops it with the error naming the object and line; lenient reading reports it', async () => {
+    const files = logFiles(4)
+    const bad = fakeLogFile({ hash: 'bad' })
+    files.splice(2, 0, fetched(bad, gzipSync(`${V2_HEADER}\n2 123456789012 eni-1 10.0.0.1 10.0.0.2 1 2 6 x 100 1 2 ACCEPT OK\n`)))
+    const error = await collectText(pipe(files, concatBodies(), digest({ workers: 2 }))).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(FlowLogError)
+    expect(error).toMatchObject({ code: 'NOT_A_NUMBER', object: `s3://${bad.bucket}/${bad.key}`, line: 2 })
+    expect((error as Error).message).toBe(`s3://${bad.bucket}/${bad.key} line 2: packets is not a whole number: "x"`)
+
+    const report = skipReport()
+    const lenient = await collectText(pipe(files, concatBodies(), digest({ workers: 2, onError: report.add })))
+    expect(lenient).toBe(await collectText(pipe(files.filter((f) => f.file !== bad), concatBodies(), digest())))
+    expect(report.lines).toBe(1)
+    expect(report.errors[0]).toMatchObject({ code: 'NOT_A_NUMBER', line: 2 })
+  })
+
+  test('workers must be a positive whole number', () => {
+    expect(() => digest({ workers: 0 })).toThrow(TypeError)
+    expect(() => digest({ workers: 1.5 })).toThrow(TypeError)
+  })
+})
