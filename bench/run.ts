@@ -1,0 +1,203 @@
+/**
+ * vpcflow's benchmark: `npm run bench` (full sizes; writes BENCHMARKS.md) or
+ * `npm run bench -- --smoke` (small sizes, for CI: checks it all still runs).
+ *
+ * It measures the built package (dist/), each digest run in a fresh process so that its
+ * peak RSS is its own, and prints a table per target.
+ */
+import { execFileSync } from 'node:child_process'
+import { cpus, totalmem } from 'node:os'
+import { writeFileSync } from 'node:fs'
+import { pipe } from 'it-pipe'
+import { network, records, seeded, V2_HEADER } from './generator.js'
+import { benchData } from './data.js'
+import { listLogFiles, prefetch, toDot, type LogFile } from '../dist/index.js'
+import { fileKey, LAYOUTS } from '../test/support/flowLogs.js'
+import { memoryBucket } from '../test/support/memoryBucket.js'
+import { startProxy } from '../test/support/proxy.js'
+import { createBucket, putObjects, s3Client, startS3rver } from '../test/support/s3.js'
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+const smoke = process.argv.includes('--smoke')
+const report: string[] = []
+
+function print(line = ''): void {
+  console.log(line)
+  report.push(line)
+}
+
+function table(header: string[], rows: Array<Array<string | number>>): void {
+  print(`| ${header.join(' | ')} |`)
+  print(`|${header.map(() => '---').join('|')}|`)
+  for (const row of rows) print(`| ${row.join(' | ')} |`)
+  print()
+}
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+const fixed = (n: number, digits = 2): string => n.toFixed(digits)
+
+interface Run {
+  seconds: number
+  maxRssMiB: number
+  digestSha?: string
+  lines?: number
+}
+
+/** One digest run (or the gunzip floor) in a fresh process. */
+function run(dir: string, workers: number, repeat = 1, gunzip = false): Run {
+  const args = ['--import', 'tsx', 'bench/digestRun.ts', dir, String(workers), String(repeat), ...(gunzip ? ['--gunzip'] : [])]
+  const output = execFileSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } })
+  return JSON.parse(output.trim().split('\n').pop()!) as Run
+}
+
+async function digestSpeed(): Promise<void> {
+  const [files, perFile] = smoke ? [4, 20_000] : [50, 100_000]
+  const data = benchData(files, perFile)
+  const rounds = smoke ? 1 : 3
+  const gzMB = Number(execFileSync('du', ['-sb', data.dir], { encoding: 'utf8' }).split('\t')[0]) / 1e6
+  print(`## 1-3. Digest speed, memory, both cores`)
+  print()
+  print(`${data.records.toLocaleString('en-US')} default-format records in ${files} gzip files (${fixed(gzMB, 1)} MB), read from a local folder through prefetch, concatBodies and digest; median of ${rounds}.`)
+  print()
+  const floor = median(Array.from({ length: rounds }, () => run(data.dir, 1, 1, true).seconds))
+  const rows: Array<Array<string | number>> = [['plain gunzip (the floor)', fixed(floor), fixed(data.records / floor / 1e6), fixed(gzMB / floor, 1), '1.00', '-']]
+  const digests = new Set<string>()
+  const results = new Map<number, Run>()
+  let groups = 0
+  for (const workers of [1, 2]) {
+    const runs = Array.from({ length: rounds }, () => run(data.dir, workers))
+    for (const r of runs) digests.add(r.digestSha!)
+    groups = runs[0]!.lines! - 1
+    const seconds = median(runs.map((r) => r.seconds))
+    const rss = Math.max(...runs.map((r) => r.maxRssMiB))
+    results.set(workers, { seconds, maxRssMiB: rss })
+    rows.push([`digest, ${workers} worker${workers > 1 ? 's' : ''}`, fixed(seconds), fixed(data.records / seconds / 1e6), fixed(gzMB / seconds, 1), fixed(seconds / floor), fixed(rss, 0)])
+  }
+  table(['run', 'seconds', 'M records/s', 'gzip MB/s', 'x gunzip', 'peak RSS MiB'], rows)
+  print(`${groups.toLocaleString('en-US')} groups. Digest output identical across runs and worker counts: ${digests.size === 1 ? 'yes' : `NO (${digests.size} different)`}.`)
+  print()
+  const four = run(data.dir, 2, 4)
+  table(
+    ['records (same groups)', 'seconds', 'peak RSS MiB'],
+    [
+      [data.records.toLocaleString('en-US'), fixed(results.get(2)!.seconds), fixed(results.get(2)!.maxRssMiB, 0)],
+      [(data.records * 4).toLocaleString('en-US'), fixed(four.seconds), fixed(four.maxRssMiB, 0)],
+    ],
+  )
+  if (digests.size !== 1 || four.lines !== groups + 1) throw new Error('digest output differs between runs')
+}
+
+async function listing(): Promise<void> {
+  print(`## 4. Listing that scales with the window`)
+  print()
+  const accounts = ['111122223333', '444455556666']
+  const regions = ['us-east-1', 'eu-west-1']
+  const bucketOf = (days: number) => {
+    const objects: Array<{ key: string; size: number }> = []
+    const first = Date.UTC(2024, 0, 1)
+    accounts.forEach((account, a) =>
+      regions.forEach((region, r) => {
+        for (let t = first; t < first + days * 86_400_000; t += 300_000) {
+          const time = new Date(t)
+          objects.push({ key: fileKey({ account, region, flowLogId: 'fl-0123456789abcdef0', time, hash: String(t / 1000).slice(-8), layout: LAYOUTS[(a * 2 + r) % 4] }), size: 1000 })
+        }
+      }),
+    )
+    return memoryBucket('flow-logs', objects)
+  }
+  const rows: Array<Array<string | number>> = []
+  for (const days of smoke ? [3, 6] : [30, 90]) {
+    const bucket = bucketOf(days)
+    const all = await collect(listLogFiles({ client: bucket.client, bucket: 'flow-logs' }))
+    const full = bucket.calls
+    for (const [what, start] of [
+      ['1 hour', Date.UTC(2024, 0, 2, 10)],
+      ['1 hour over midnight', Date.UTC(2024, 0, 2, 23, 30)],
+      ['1 day', Date.UTC(2024, 0, 2)],
+    ] as const) {
+      const end = start + (what === '1 day' ? 86_400_000 : 3_600_000)
+      bucket.reset()
+      const files = await collect(listLogFiles({ client: bucket.client, bucket: 'flow-logs', start: new Date(start), end: new Date(end) }))
+      const expected = all.filter((f) => f.timestamp.getTime() >= start && f.timestamp.getTime() <= end)
+      const same = files.length === expected.length && files.every((f, i) => f.key === expected[i]!.key)
+      rows.push([days, all.length.toLocaleString('en-US'), full, what, files.length, bucket.calls, same ? 'yes' : 'NO'])
+      if (!same) throw new Error('a window listing differs from a full listing and a filter')
+    }
+  }
+  table(['days in bucket', 'keys', 'calls, full listing', 'window', 'files', 'calls, window', 'same files'], rows)
+}
+
+async function prefetchLatency(): Promise<void> {
+  const [objects, latency] = smoke ? [20, 10] : [200, 50]
+  print(`## 5. Prefetch against latency`)
+  print()
+  print(`${objects} objects of 64 KiB from s3rver through a proxy that adds ${latency} ms to each request.`)
+  print()
+  const s3 = await startS3rver()
+  const proxy = await startProxy(s3.endpoint)
+  const direct = s3Client(s3.endpoint)
+  const client = s3Client(proxy.endpoint)
+  try {
+    await createBucket(direct, 'latency')
+    const body = Buffer.alloc(64 * 1024, 'x')
+    const keys = Array.from({ length: objects }, (_, i) =>
+      fileKey({ account: '123456789012', region: 'us-east-1', flowLogId: 'fl-1', time: new Date(Date.UTC(2024, 0, 1) + i * 300_000), hash: String(i).padStart(8, '0') }),
+    )
+    await putObjects(direct, 'latency', keys.map((key) => ({ key, body })))
+    const files = await collect(listLogFiles({ client: direct, bucket: 'latency' }))
+    proxy.hook = () => ({ type: 'forward', hold: new Promise((resolve) => setTimeout(resolve, latency)) })
+    const rows: Array<Array<string | number>> = []
+    let one = 0
+    for (const concurrency of [1, 4, 16, 64]) {
+      const started = performance.now()
+      let count = 0
+      for await (const _ of pipe(files, prefetch({ client, concurrency }))) count++
+      const seconds = (performance.now() - started) / 1000
+      if (concurrency === 1) one = seconds
+      rows.push([concurrency, count, fixed(seconds), fixed(objects / seconds, 0), `${fixed(one / seconds, 1)}x`])
+    }
+    table(['concurrency', 'objects', 'seconds', 'objects/s', 'speed-up'], rows)
+  } finally {
+    client.destroy()
+    direct.destroy()
+    await proxy.stop()
+    await s3.stop()
+  }
+}
+
+async function drawing(): Promise<void> {
+  const groups = smoke ? 5_000 : 200_000
+  print(`## 6. Drawing`)
+  print()
+  // Records of many conversations stand in for a digest of as many groups: one edge each.
+  const random = seeded(3)
+  const net = network(random, '123456789012', 400, 20_000, 500)
+  const lines = [...records(random, net, 1704067200, groups)]
+  const text = V2_HEADER + '\n' + lines.join('\n') + '\n'
+  const before = process.memoryUsage().rss
+  const started = performance.now()
+  let bytes = 0
+  for await (const chunk of pipe([text], toDot())) bytes += chunk.byteLength
+  const seconds = (performance.now() - started) / 1000
+  table(
+    ['lines (edges)', 'DOT MB', 'seconds', 'RSS growth MiB'],
+    [[lines.length.toLocaleString('en-US'), fixed(bytes / 1e6, 1), fixed(seconds), fixed((process.memoryUsage().rss - before) / 2 ** 20, 0)]],
+  )
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = []
+  for await (const item of items) all.push(item)
+  return all
+}
+
+const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${fixed(totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}`
+print(`# vpcflow benchmark${smoke ? ' (smoke run: small sizes)' : ''}`)
+print()
+print(`Machine: ${machine}. Run on ${new Date().toISOString().slice(0, 10)} with \`npm run bench\`.`)
+print()
+await digestSpeed()
+await listing()
+await prefetchLatency()
+await drawing()
+if (!smoke) writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), report.join('\n'))
