@@ -5,7 +5,7 @@
 // Credentials and region come from the standard AWS chain (environment, profile, SSO).
 import { S3Client } from '@aws-sdk/client-s3'
 import { pipe } from 'it-pipe'
-import { byTime, concatBodies, digest, filterLogFiles, listLogFiles, prefetch } from 'vpcflow'
+import { concatBodies, digest, listLogFiles, prefetch } from 'vpcflow'
 
 const [bucket, prefix = 'AWSLogs/', hours = '24'] = process.argv.slice(2)
 if (!bucket) {
@@ -18,11 +18,11 @@ const end = new Date()
 const start = new Date(end.getTime() - Number(hours) * 3600_000)
 
 const text = pipe(
-  listLogFiles({ client, bucket, prefix }),
-  filterLogFiles(byTime(start, end)),
+  // Given a window, the listing visits only the day folders that can hold it.
+  listLogFiles({ client, bucket, prefix, start, end }),
   prefetch({ client, concurrency: 16 }),
   concatBodies(),
-  digest(),
+  digest({ workers: 2 }),
 )
 for await (const chunk of text) process.stdout.write(chunk)
 client.destroy()
