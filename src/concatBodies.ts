@@ -99,7 +99,8 @@ async function* text(body: Uint8Array, object: string): AsyncGenerator<Uint8Arra
     yield body.subarray()
     return
   }
-  const gunzip = createGunzip({ chunkSize: 64 * 1024 })
+  // Up to 1 MiB inflated ahead, so that zlib (on the thread pool) works while the text is read.
+  const gunzip = createGunzip({ chunkSize: 64 * 1024, readableHighWaterMark: 1024 * 1024 })
   try {
     gunzip.end(body)
     for await (const chunk of gunzip as AsyncIterable<Buffer>) yield chunk
