@@ -1,4 +1,5 @@
-import { createGunzip } from 'node:zlib'
+import type { TransformOptions } from 'node:stream'
+import { createGunzip, type ZlibOptions } from 'node:zlib'
 import { abortable } from './abortable.js'
 import { FlowLogError, objectUrl } from './errors.js'
 import { fromLogFile, type LogText } from './flowLogText.js'
@@ -100,7 +101,9 @@ async function* text(body: Uint8Array, object: string): AsyncGenerator<Uint8Arra
     return
   }
   // Up to 1 MiB inflated ahead, so that zlib (on the thread pool) works while the text is read.
-  const gunzip = createGunzip({ chunkSize: 64 * 1024, readableHighWaterMark: 1024 * 1024 })
+  // Node hands stream options on to the Transform under zlib; its types list zlib's own only.
+  const options: ZlibOptions & TransformOptions = { chunkSize: 64 * 1024, readableHighWaterMark: 1024 * 1024 }
+  const gunzip = createGunzip(options)
   try {
     gunzip.end(body)
     for await (const chunk of gunzip as AsyncIterable<Buffer>) yield chunk
