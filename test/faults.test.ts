@@ -313,6 +313,25 @@ describe('persistent faults fail naming the key and the attempts, or are skipped
   })
 })
 
+test('the retry options are checked when prefetch is called', () => {
+  const bad: PrefetchOptions[] = [
+    { attempts: 0 },
+    { attempts: 1.5 },
+    { attempts: NaN },
+    { backoff: -1 },
+    { backoff: NaN },
+    { backoff: Infinity },
+    { backoff: '10' as unknown as number },
+    { stallTimeout: 0 },
+    { stallTimeout: -5 },
+    { stallTimeout: NaN },
+  ]
+  for (const [i, options] of bad.entries()) expect(() => prefetch({ client: direct, ...options }), `options ${i}`).toThrow(TypeError)
+  for (const options of [{ attempts: 1 }, { backoff: 0 }, { backoff: () => 5 }, { stallTimeout: Infinity }, { stallTimeout: 0.5 }]) {
+    expect(() => prefetch({ client: direct, ...options })).not.toThrow()
+  }
+})
+
 describe('credentials and signatures never appear in errors', () => {
   const credentials = {
     accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
