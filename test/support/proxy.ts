@@ -3,8 +3,9 @@
  * records every request in arrival order, counts requests in flight (from arrival until
  * the response has been fully sent, or the connection closed) with their running peak,
  * tracks open client connections, and lets a test decide, per request, what happens:
- * forward it (optionally holding the response, or pausing its body half-sent), answer it
- * itself (an S3 error), or reset the connection.
+ * forward it (optionally holding the response, pausing its body half-sent, or dropping the
+ * connection part-way through the body), answer it itself (an S3 error), or reset the
+ * connection.
  *
  * Faults are actions returned by the hook ({@link faults} has the usual ones, and
  * {@link byKey} scripts them per key and attempt). To add one, add a member to
