@@ -104,8 +104,10 @@ export function createDigester(options: DigesterOptions) {
     const { logStatus, srcport, dstport, keyPositions } = plan
     if (logStatus >= 0 && !isOk(bytes, starts[logStatus]!, ends[logStatus]!)) return
 
+    // The ephemeral port: the larger, srcport when equal. Where a port is 0 already (ICMP,
+    // or a line of a digest) the ports stay as they are, so a digest of digests is the digest.
     let ephemeral = -1
-    if (srcport >= 0 && dstport >= 0 && numbers[srcport]! >= 0 && numbers[dstport]! >= 0) {
+    if (srcport >= 0 && dstport >= 0 && numbers[srcport]! > 0 && numbers[dstport]! > 0) {
       ephemeral = numbers[srcport]! >= numbers[dstport]! ? srcport : dstport
     }
 

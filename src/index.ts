@@ -2,8 +2,18 @@ export { listLogFiles, type ListLogFilesOptions, type SkippedObject } from './li
 export { listLocalLogFiles, type ListLocalLogFilesOptions } from './listLocalLogFiles.js'
 export { parseLogFileKey, type LogFile, type LogFileName, type LogObject } from './parseLogFileKey.js'
 export { filterLogFiles, byTime, byAccount, byRegion, byFlowLogId, type LogFilePredicate } from './filterLogFiles.js'
-export { prefetch, DEFAULT_CONCURRENCY, DEFAULT_MAX_BYTES, type PrefetchOptions, type FetchedLogFile } from './prefetch.js'
-export { concatBodies, type ConcatBodiesOptions, type StoredBody } from './concatBodies.js'
+export {
+  prefetch,
+  DEFAULT_ATTEMPTS,
+  DEFAULT_BACKOFF,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_MAX_BYTES,
+  DEFAULT_STALL_TIMEOUT,
+  MAX_BACKOFF,
+  type PrefetchOptions,
+  type FetchedLogFile,
+} from './prefetch.js'
+export { concatBodies, DEFAULT_MAX_TEXT_BYTES, type ConcatBodiesOptions, type StoredBody } from './concatBodies.js'
 export { digest, type DigestOptions } from './digest.js'
 export { toDot, DOT_ATTRIBUTE_PREFIX, type ToDotOptions } from './toDot.js'
 export { FlowLogError, type ErrorLocation, type FlowLogErrorCode } from './errors.js'
