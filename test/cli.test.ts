@@ -34,11 +34,12 @@ interface SampleObject {
 }
 
 /** Every file of a folder, with what its name says. */
-async function objectsOf(dir: string): Promise<SampleObject[]> {
+async function objectsOf(dir: string, folder = dir): Promise<SampleObject[]> {
   const objects: SampleObject[] = []
-  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+  for (const entry of await readdir(folder, { withFileTypes: true })) {
+    const path = join(folder, entry.name)
+    if (entry.isDirectory()) objects.push(...(await objectsOf(dir, path)))
     if (!entry.isFile()) continue
-    const path = join(entry.parentPath, entry.name)
     const { size } = await stat(path)
     const match = FLOW_LOG_NAME.exec(entry.name)
     const key = relative(dir, path).split(sep).join('/')
