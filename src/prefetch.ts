@@ -114,18 +114,23 @@ export function prefetch(
     const onAbort = (): void => stop.abort(outer?.reason)
     outer?.addEventListener('abort', onAbort, { once: true })
     const budget = byteBudget(maxBytes)
+    // it-parallel runs at most `concurrency` tasks; the slots make that a guarantee of ours.
+    const slots = byteBudget(concurrency)
 
     async function* tasks(): AsyncGenerator<() => Promise<FetchedLogFile | LogFile>> {
       for await (const file of abortable(files, signal)) {
         if (file.path === undefined && !client) throw new TypeError(`prefetch needs a client to fetch ${objectUrl(file)}`)
         await budget.reserve(file.size, signal)
         yield async () => {
+          await slots.reserve(1, signal)
           try {
             return await (file.path === undefined ? fetchObject(client!, file, signal, policy) : readLocal(file, signal))
           } catch (error) {
             if (!onError || !(error instanceof FlowLogError)) throw error
             onError(error)
             return file
+          } finally {
+            slots.release(1)
           }
         }
       }
@@ -148,8 +153,9 @@ export function prefetch(
 }
 
 /**
- * Bytes reserved for objects being fetched or held. A reservation waits (without polling)
- * until it fits, or until nothing is held when the object alone is larger than the budget.
+ * Bytes reserved for objects being fetched or held (or, counting 1 each, requests in
+ * flight). A reservation waits (without polling) until it fits, or until nothing is held
+ * when the object alone is larger than the budget.
  */
 function byteBudget(maxBytes: number) {
   let held = 0

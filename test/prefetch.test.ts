@@ -174,6 +174,18 @@ describe('prefetch', () => {
     expect(proxy.peakInFlight).toBe(4)
   })
 
+  test('keeps the limit when the consumer is slower than the fetches', async () => {
+    const { client, sent } = proxyClient()
+    const items: FetchedLogFile[] = []
+    for await (const item of prefetch({ client, concurrency: 4, maxBytes: Infinity })(files)) {
+      items.push(item)
+      await settled(sent)
+      await new Promise((resolve) => setTimeout(resolve, 5)) // each item takes the consumer a while
+    }
+    expectFetched(items, files)
+    expect(proxy.peakInFlight).toBe(4)
+  })
+
   test('holds at most maxBytes in objects being fetched or not yet released, with a slow consumer', async () => {
     const { client, sent } = proxyClient()
     const sizes = files.map((file) => file.size)
