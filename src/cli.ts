@@ -7,6 +7,7 @@
 import { createWriteStream, rmSync } from 'node:fs'
 import { readFile, rename, rm, stat } from 'node:fs/promises'
 import { createRequire } from 'node:module'
+import { availableParallelism } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { pathToFileURL } from 'node:url'
@@ -60,6 +61,7 @@ interface Options {
   region?: string[]
   flowLogId?: string[]
   concurrency?: string
+  workers?: string
   maxBytes?: string
   lenient?: boolean
   window?: 'overall' | 'group'
@@ -76,6 +78,9 @@ interface Options {
   verbose?: boolean
   debug?: boolean
 }
+
+/** Worker threads for the digest: two use both cores of a small machine; more rarely pay (see the README's performance table). */
+const DEFAULT_WORKERS = Math.min(2, availableParallelism())
 
 type Source = { kind: 's3'; bucket: string; prefix: string } | { kind: 'dir' | 'file'; path: string } | { kind: 'stdin' }
 
@@ -151,6 +156,7 @@ Run 'vpcflow <command> --help' for a command's options and examples.`,
       command
         .option('--concurrency <n>', `requests in flight at most (default: ${DEFAULT_CONCURRENCY})`)
         .option('--max-bytes <size>', `bytes fetched ahead at most, e.g. 256MiB (default: ${DEFAULT_MAX_BYTES / 2 ** 20}MiB)`)
+        .option('--workers <n>', `threads that read log files, a file each at a time (default: ${DEFAULT_WORKERS}, this machine's cores up to 2)`)
         .option('--lenient', 'skip malformed lines and unreadable objects, count them, and go on')
         .addOption(new Option('--window <window>', "each line's time window: the whole digest's, or its group's").choices(['overall', 'group']).default('overall'))
         .option('--key-fields <fields>', 'group on these fields only, e.g. srcaddr,dstaddr,dstport,protocol,action (default: all)', list)
@@ -533,6 +539,7 @@ async function main(argv: string[]): Promise<number> {
     const end = parseTime('--end', options.end, now)
     if (start && end && start > end) throw new UsageError(`--start (${start.toISOString()}) is after --end (${end.toISOString()})`)
     const concurrency = parseCount('--concurrency', options.concurrency)
+    const workers = parseCount('--workers', options.workers) ?? DEFAULT_WORKERS
     const maxBytes = parseSize('--max-bytes', options.maxBytes)
     const top = parseCount('--top', options.top)
     parseEndpoint(options.endpoint)
@@ -563,7 +570,7 @@ async function main(argv: string[]): Promise<number> {
     let client: S3Client | undefined
 
     try {
-      const digested = usage(() => digest({ window: options.window, keyFields: options.keyFields, fields: options.fields, onError, signal }))
+      const digested = usage(() => digest({ window: options.window, keyFields: options.keyFields, fields: options.fields, onError, workers, signal }))
       if (source.kind === 's3') client = await s3Client(options)
       const files = (): AsyncIterable<LogFile> =>
         pipe(
