@@ -646,7 +646,7 @@ async function main(argv: string[]): Promise<number> {
       })
       counts.layout = undefined
       await write([svg], options.output, progress.stop)
-      if (options.output && (interactive || options.verbose)) log(`wrote ${options.dot ? `${options.dot} and ` : ''}${options.output}`)
+      if (options.output && !options.quiet) log(`wrote ${options.dot ? `${options.dot} and ` : ''}${options.output}`)
     } finally {
       progress.stop()
       client?.destroy()

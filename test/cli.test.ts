@@ -308,7 +308,8 @@ describe('a local folder: the sample bucket', () => {
       runCli(['dot', SAMPLE, '--region', 'eu-west-1']),
       runCli(['render', SAMPLE, '--region', 'eu-west-1', '-o', join(dir, 'graph.svg'), '--dot', join(dir, 'graph.dot')]),
     ])
-    expectQuietSuccess(render)
+    expect(render.code).toBe(0)
+    expect(render.stderr).toBe(`wrote ${join(dir, 'graph.dot')} and ${join(dir, 'graph.svg')}\n`) // says where
     expect((await readdir(dir)).sort()).toEqual(['graph.dot', 'graph.svg'])
     expect(await readFile(join(dir, 'graph.dot'), 'utf8')).toBe(dot.stdout)
     const svg = await readFile(join(dir, 'graph.svg'), 'utf8')
