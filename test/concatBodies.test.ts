@@ -1,7 +1,8 @@
 import { gzipSync } from 'node:zlib'
 import { describe, expect, test } from 'vitest'
 import { concatBodies, FlowLogError, type FetchedLogFile, type LogText } from 'vpcflow'
-import { asAsync, collectChunks, fakeLogFile, fetched } from './support/text.js'
+import { collect } from './support/async.js'
+import { asAsync, fakeLogFile, fetched } from './support/text.js'
 
 const HEADER = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status'
 const R1 = '2 123456789010 eni-abc123de 172.31.16.139 172.31.16.21 20641 80 6 20 1000 1418530010 1418530070 ACCEPT OK'
@@ -15,7 +16,7 @@ const fileB = fakeLogFile({ bucket: 'flow-bucket', key: 'AWSLogs/b.log.gz' })
 const fileC = fakeLogFile({ bucket: 'other-bucket', key: 'prefix/AWSLogs/c.log.gz' })
 
 async function concat(items: FetchedLogFile[]): Promise<{ text: string; chunks: LogText[] }> {
-  const chunks = await collectChunks(concatBodies()(asAsync(items)))
+  const chunks = await collect(concatBodies()(asAsync(items)))
   return { text: Buffer.concat(chunks).toString('utf8'), chunks }
 }
 
@@ -97,7 +98,7 @@ describe('concatBodies: turning bodies into text', () => {
   })
 
   test('an empty gzip body yields nothing', async () => {
-    const chunks = await collectChunks(concatBodies()([fetched(fileA, gzip(''))]))
+    const chunks = await collect(concatBodies()([fetched(fileA, gzip(''))]))
     expect(chunks).toEqual([])
   })
 
@@ -107,12 +108,12 @@ describe('concatBodies: turning bodies into text', () => {
   })
 
   test('an empty plain body yields nothing', async () => {
-    const chunks = await collectChunks(concatBodies()([fetched(fileA, '')]))
+    const chunks = await collect(concatBodies()([fetched(fileA, '')]))
     expect(chunks.reduce((n, chunk) => n + chunk.length, 0)).toBe(0)
   })
 
   test('no input, no output', async () => {
-    expect(await collectChunks(concatBodies()([]))).toEqual([])
+    expect(await collect(concatBodies()([]))).toEqual([])
   })
 })
 
@@ -151,7 +152,7 @@ describe('concatBodies: bad gzip', () => {
 
   async function failure(items: FetchedLogFile[]): Promise<unknown> {
     try {
-      await collectChunks(concatBodies()(items))
+      await collect(concatBodies()(items))
     } catch (error) {
       return error
     }

@@ -12,6 +12,8 @@ import {
   shuffle,
   splitAt,
   splitRandomly,
+  SAMPLES,
+  ORIGINAL_README,
 } from './support/text.js'
 
 // Every expected line below was written by hand from the digest rules.
@@ -19,13 +21,7 @@ import {
 const V2_HEADER = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status'
 
 /** The example of the original library's README. */
-const README = [
-  '2 123456789010 eni-abc123de 172.31.16.139 172.31.16.21 20641 80 6 20 1000 1418530010 1418530070 ACCEPT OK',
-  '2 123456789010 eni-abc123de 172.31.16.139 172.31.16.21 20541 80 6 20 1000 1518530010 1518530070 ACCEPT OK',
-  '2 123456789010 eni-abc123de 172.31.16.139 172.31.16.21 20441 80 6 20 1000 1618530010 1618530070 ACCEPT OK',
-  '2 123456789010 eni-abc123de 172.31.16.139 172.31.16.21 20341 80 6 20 1000 1718530010 1718530070 REJECT OK',
-  '2 123456789010 eni-abc123de 172.31.16.139 172.31.16.21 20241 80 6 20 1000 1818530010 1818530070 ACCEPT OK',
-]
+const README = ORIGINAL_README
 const README_ACCEPT = '2 123456789010 eni-abc123de 172.31.16.139 172.31.16.21 0 80 6 80 4000 1418530010 1818530070 ACCEPT OK'
 const README_REJECT = '2 123456789010 eni-abc123de 172.31.16.139 172.31.16.21 0 80 6 20 1000 1418530010 1818530070 REJECT OK'
 /** Groups sort by the line without its aggregated fields: "... 0 80 6 ACCEPT OK" before "... 0 80 6 REJECT OK". */
@@ -106,13 +102,6 @@ const NAT_SAMPLE_DIGEST = [
   '- eni-1235b8ca123456789 203.0.113.5 10.0.0.220 203.0.113.5 10.0.0.220',
 ]
 
-const SAMPLES = [
-  'default-v2.log',
-  'custom-v3-tcp-flags.log',
-  'custom-v3-transit-gateway.log',
-  'custom-v5-service-path.log',
-  'custom-nat-no-version.log',
-]
 
 /**
  * All five samples in one stream: blocks in order of their header lines, and every line with

@@ -1,12 +1,13 @@
 import { describe, expect, test } from 'vitest'
 import { byAccount, byFlowLogId, byRegion, byTime, filterLogFiles, type LogFile, type LogFilePredicate } from 'vpcflow'
-import { asAsync, collectChunks, fakeLogFile } from './support/text.js'
+import { collect } from './support/async.js'
+import { asAsync, fakeLogFile } from './support/text.js'
 
 const at = (iso: string): Date => new Date(iso)
 
 /** The keys of the files that pass, in order. */
 async function keep(files: LogFile[], ...predicates: LogFilePredicate[]): Promise<string[]> {
-  const kept = await collectChunks(filterLogFiles(...predicates)(asAsync(files)))
+  const kept = await collect(filterLogFiles(...predicates)(asAsync(files)))
   return kept.map((file) => file.key)
 }
 
@@ -36,13 +37,13 @@ describe('filterLogFiles', () => {
   })
 
   test('yields the same objects it was given', async () => {
-    const kept = await collectChunks(filterLogFiles(byAccount('111111111111'))(files))
+    const kept = await collect(filterLogFiles(byAccount('111111111111'))(files))
     expect(kept[0]).toBe(a)
     expect(kept[1]).toBe(c)
   })
 
   test('accepts a plain iterable as well as an async one', async () => {
-    const kept = await collectChunks(filterLogFiles(byRegion('us-east-1'))(files))
+    const kept = await collect(filterLogFiles(byRegion('us-east-1'))(files))
     expect(kept.map((file) => file.key)).toEqual(['a', 'd'])
   })
 

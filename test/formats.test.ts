@@ -1,15 +1,9 @@
 import { pipe } from 'it-pipe'
 import { describe, expect, test } from 'vitest'
 import { digest, toDot } from 'vpcflow'
-import { collectText, sample } from './support/text.js'
+import { collectText, sample, ORIGINAL_README } from './support/text.js'
 
-const README = [
-  '2 123456789010 eni-abc123de 172.31.16.139 172.31.16.21 20641 80 6 20 1000 1418530010 1418530070 ACCEPT OK',
-  '2 123456789010 eni-abc123de 172.31.16.139 172.31.16.21 20541 80 6 20 1000 1518530010 1518530070 ACCEPT OK',
-  '2 123456789010 eni-abc123de 172.31.16.139 172.31.16.21 20441 80 6 20 1000 1618530010 1618530070 ACCEPT OK',
-  '2 123456789010 eni-abc123de 172.31.16.139 172.31.16.21 20341 80 6 20 1000 1718530010 1718530070 REJECT OK',
-  '2 123456789010 eni-abc123de 172.31.16.139 172.31.16.21 20241 80 6 20 1000 1818530010 1818530070 ACCEPT OK',
-].join('\n')
+const README = ORIGINAL_README.join('\n')
 const V2_HEADER = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status'
 
 describe('digest options', () => {

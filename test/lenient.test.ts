@@ -2,7 +2,8 @@ import { gzipSync } from 'node:zlib'
 import { pipe } from 'it-pipe'
 import { describe, expect, test } from 'vitest'
 import { concatBodies, digest, FlowLogError, records, skipReport, toDot, DEFAULT_MAX_LINE_LENGTH } from 'vpcflow'
-import { collectChunks, collectText, fakeLogFile, fetched, seededRandom } from './support/text.js'
+import { collect } from './support/async.js'
+import { collectText, fakeLogFile, fetched, seededRandom } from './support/text.js'
 
 const HEADER = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status'
 const good = (n: number): string =>
@@ -85,7 +86,7 @@ describe('bad input', () => {
     await expect(collectText(pipe(files, concatBodies(), digest()))).rejects.toThrow(/cut\.log\.gz: corrupt gzip/)
 
     const report = skipReport()
-    const counted = (await collectChunks(pipe(files, concatBodies({ onError: report.add }), records({ onError: report.add })))).length
+    const counted = (await collect(pipe(files, concatBodies({ onError: report.add }), records({ onError: report.add })))).length
     expect(report.objects).toBe(1)
     expect(report.byCode.get('CORRUPT_GZIP')).toBe(1)
     // Every whole line before the break is kept, and the next file too; at most the one cut line is lost.

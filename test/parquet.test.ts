@@ -3,7 +3,8 @@ import { pipe } from 'it-pipe'
 import { describe, expect, test } from 'vitest'
 import { concatBodies, digest, FlowLogError, records, skipReport, toDot } from 'vpcflow'
 import { toParquet, type Codec } from './support/parquet.js'
-import { collectChunks, collectText, fakeLogFile, fetched, sample } from './support/text.js'
+import { collect } from './support/async.js'
+import { collectText, fakeLogFile, fetched, sample } from './support/text.js'
 
 const parquetFile = (hash: string) => fakeLogFile({ hash, format: 'parquet' })
 
@@ -26,7 +27,7 @@ describe('Parquet', () => {
     const many = [header, ...Array.from({ length: 1000 }, () => rows).flat()].join('\n')
     const parquet = await toParquet(many, { rowGroupSize: 2048 })
     expect(parquetMetadata(parquet.slice().buffer).row_groups.length).toBeGreaterThan(2)
-    const read = await collectChunks(pipe([fetched(parquetFile('rg'), parquet)], concatBodies(), records()))
+    const read = await collect(pipe([fetched(parquetFile('rg'), parquet)], concatBodies(), records()))
     expect(read).toHaveLength(7000)
     expect(read.filter((r) => r.logStatus === 'NODATA')).toHaveLength(1000)
     expect(read[6999]).toMatchObject({ srcaddr: '2001:db8:1234:a100:8d6e:3477:df66:f105', bytes: 8855 })

@@ -1,15 +1,9 @@
 import { pipe } from 'it-pipe'
 import { describe, expect, test } from 'vitest'
 import { digest, records, toText, type FlowLogRecord } from 'vpcflow'
-import { collectChunks, collectText, sample, seededRandom, splitRandomly } from './support/text.js'
+import { collect } from './support/async.js'
+import { collectText, sample, seededRandom, splitRandomly, SAMPLES } from './support/text.js'
 
-const SAMPLES = [
-  'default-v2.log',
-  'custom-v3-tcp-flags.log',
-  'custom-v3-transit-gateway.log',
-  'custom-v5-service-path.log',
-  'custom-nat-no-version.log',
-]
 
 /** The text with every run of blanks as one space, as vpcflow writes it. */
 const normalised = (text: string): string =>
@@ -21,7 +15,7 @@ const normalised = (text: string): string =>
 
 describe('records()', () => {
   test('reads default-format records with numbers as numbers and absent fields absent', async () => {
-    const all = await collectChunks(pipe([sample('default-v2.log')], records()))
+    const all = await collect(pipe([sample('default-v2.log')], records()))
     expect(all).toHaveLength(7)
     expect(all[0]).toEqual({
       version: 2,
@@ -54,7 +48,7 @@ describe('records()', () => {
   })
 
   test('reads custom formats by their header, v5 fields in camelCase', async () => {
-    const [ingress, egress] = await collectChunks(pipe([sample('custom-v5-service-path.log')], records()))
+    const [ingress, egress] = await collect(pipe([sample('custom-v5-service-path.log')], records()))
     expect(ingress).toMatchObject({
       version: 5,
       pktSrcAwsService: 'S3',
@@ -67,7 +61,7 @@ describe('records()', () => {
     expect(ingress).not.toHaveProperty('trafficPath')
     expect(ingress).not.toHaveProperty('sublocationType')
     expect(egress).toMatchObject({ pktDstAwsService: 'S3', trafficPath: 8, flowDirection: 'egress' })
-    const nat = await collectChunks(pipe([sample('custom-nat-no-version.log')], records()))
+    const nat = await collect(pipe([sample('custom-nat-no-version.log')], records()))
     expect(nat[0]).toEqual({
       interfaceId: 'eni-1235b8ca123456789',
       srcaddr: '10.0.1.5',
@@ -79,13 +73,13 @@ describe('records()', () => {
 
   test('carries fields it does not know as strings under their own names', async () => {
     const text = 'version srcaddr dstaddr encryption-status\n5 10.0.0.1 10.0.0.2 1\n'
-    expect(await collectChunks(pipe([text], records()))).toEqual([
+    expect(await collect(pipe([text], records()))).toEqual([
       { version: 5, srcaddr: '10.0.0.1', dstaddr: '10.0.0.2', 'encryption-status': '1' },
     ])
   })
 
   test('reads text without a header in the fields the caller names', async () => {
-    const all = await collectChunks(pipe(['10.0.0.1 10.0.0.2 443\n'], records({ fields: ['srcaddr', 'dstaddr', 'dstport'] })))
+    const all = await collect(pipe(['10.0.0.1 10.0.0.2 443\n'], records({ fields: ['srcaddr', 'dstaddr', 'dstport'] })))
     expect(all).toEqual([{ srcaddr: '10.0.0.1', dstaddr: '10.0.0.2', dstport: 443 }])
   })
 })

@@ -2,13 +2,6 @@
 import { readFileSync } from 'node:fs'
 import type { FetchedLogFile, LogFile } from 'vpcflow'
 
-/** Every chunk a stage yields, in order. */
-export async function collectChunks<T>(output: AsyncIterable<T>): Promise<T[]> {
-  const chunks: T[] = []
-  for await (const chunk of output) chunks.push(chunk)
-  return chunks
-}
-
 /** A stage's whole output as one UTF-8 string (decoded once, so characters split across chunks survive). */
 export async function collectText(output: AsyncIterable<Uint8Array | string>): Promise<string> {
   const parts: Buffer[] = []
@@ -57,17 +50,8 @@ export function fetched(file: LogFile, body: Uint8Array | string): FetchedLogFil
   return { file, body: typeof body === 'string' ? new Uint8Array(Buffer.from(body)) : body }
 }
 
-/** A small seeded PRNG (mulberry32), so "random" chunkings are the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** A seeded PRNG (mulberry32), so "random" chunkings are the same on every run. */
+export { seeded as seededRandom } from '../../bench/generator.js'
 
 /** Cuts the UTF-8 bytes of `text` at the given offsets (sorted, duplicates give empty chunks). */
 export function splitAt(text: string | Uint8Array, cuts: readonly number[]): Uint8Array[] {
@@ -109,3 +93,21 @@ export function linesOf(text: string): string[] {
   if (lines[lines.length - 1] === '') lines.pop()
   return lines
 }
+
+/** The verbatim AWS samples in test/fixtures/samples. */
+export const SAMPLES = [
+  'default-v2.log',
+  'custom-v3-tcp-flags.log',
+  'custom-v3-transit-gateway.log',
+  'custom-v5-service-path.log',
+  'custom-nat-no-version.log',
+]
+
+/** The example of the original library's README: five default-format records, no header. */
+export const ORIGINAL_README = [
+  '2 123456789010 eni-abc123de 172.31.16.139 172.31.16.21 20641 80 6 20 1000 1418530010 1418530070 ACCEPT OK',
+  '2 123456789010 eni-abc123de 172.31.16.139 172.31.16.21 20541 80 6 20 1000 1518530010 1518530070 ACCEPT OK',
+  '2 123456789010 eni-abc123de 172.31.16.139 172.31.16.21 20441 80 6 20 1000 1618530010 1618530070 ACCEPT OK',
+  '2 123456789010 eni-abc123de 172.31.16.139 172.31.16.21 20341 80 6 20 1000 1718530010 1718530070 REJECT OK',
+  '2 123456789010 eni-abc123de 172.31.16.139 172.31.16.21 20241 80 6 20 1000 1818530010 1818530070 ACCEPT OK',
+]
