@@ -44,8 +44,8 @@ interface Run {
 }
 
 /** One digest run (or the gunzip floor) in a fresh process. */
-function run(dir: string, workers: number, repeat = 1, gunzip = false): Run {
-  const args = ['--import', 'tsx', 'bench/digestRun.ts', dir, String(workers), String(repeat), ...(gunzip ? ['--gunzip'] : [])]
+function run(dir: string, workers: number, repeat = 1, mode?: '--gunzip' | '--direct'): Run {
+  const args = ['bench/digestRun.mjs', dir, String(workers), String(repeat), ...(mode ? [mode] : [])]
   const output = execFileSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } })
   return JSON.parse(output.trim().split('\n').pop()!) as Run
 }
@@ -57,28 +57,31 @@ async function digestSpeed(): Promise<void> {
   const gzMB = Number(execFileSync('du', ['-sb', data.dir], { encoding: 'utf8' }).split('\t')[0]) / 1e6
   print(`## 1-3. Digest speed, memory, both cores`)
   print()
-  print(`${data.records.toLocaleString('en-US')} default-format records in ${files} gzip files (${fixed(gzMB, 1)} MB), read from a local folder through prefetch, concatBodies and digest; median of ${rounds}.`)
+  print(
+    `${data.records.toLocaleString('en-US')} default-format records in ${files} gzip files (${fixed(gzMB, 1)} MB), read from a local folder through prefetch, concatBodies and digest, or with the fetched bodies straight into digest (which then inflates them in its workers); median of ${rounds}, each run a fresh process.`,
+  )
   print()
-  const floor = median(Array.from({ length: rounds }, () => run(data.dir, 1, 1, true).seconds))
+  const floor = median(Array.from({ length: rounds }, () => run(data.dir, 1, 1, '--gunzip').seconds))
   const rows: Array<Array<string | number>> = [['plain gunzip (the floor)', fixed(floor), fixed(data.records / floor / 1e6), fixed(gzMB / floor, 1), '1.00', '-']]
   const digests = new Set<string>()
   const results = new Map<number, Run>()
   let groups = 0
-  for (const workers of [1, 2]) {
-    const runs = Array.from({ length: rounds }, () => run(data.dir, workers))
+  for (const [workers, direct] of [[1, false], [2, false], [1, true], [2, true]] as const) {
+    const runs = Array.from({ length: rounds }, () => run(data.dir, workers, 1, direct ? '--direct' : undefined))
     for (const r of runs) digests.add(r.digestSha!)
     groups = runs[0]!.lines! - 1
     const seconds = median(runs.map((r) => r.seconds))
     const rss = Math.max(...runs.map((r) => r.maxRssMiB))
-    results.set(workers, { seconds, maxRssMiB: rss })
-    rows.push([`digest, ${workers} worker${workers > 1 ? 's' : ''}`, fixed(seconds), fixed(data.records / seconds / 1e6), fixed(gzMB / seconds, 1), fixed(seconds / floor), fixed(rss, 0)])
+    if (direct) results.set(workers, { seconds, maxRssMiB: rss })
+    const what = `${direct ? 'bodies -> digest' : 'concatBodies -> digest'}, ${workers} worker${workers > 1 ? 's' : ''}`
+    rows.push([what, fixed(seconds), fixed(data.records / seconds / 1e6), fixed(gzMB / seconds, 1), fixed(seconds / floor), fixed(rss, 0)])
   }
   table(['run', 'seconds', 'M records/s', 'gzip MB/s', 'x gunzip', 'peak RSS MiB'], rows)
   print(`${groups.toLocaleString('en-US')} groups. Digest output identical across runs and worker counts: ${digests.size === 1 ? 'yes' : `NO (${digests.size} different)`}.`)
   print()
-  const four = run(data.dir, 2, 4)
+  const four = run(data.dir, 2, 4, '--direct')
   table(
-    ['records (same groups)', 'seconds', 'peak RSS MiB'],
+    ['records (same groups), bodies -> digest, 2 workers', 'seconds', 'peak RSS MiB'],
     [
       [data.records.toLocaleString('en-US'), fixed(results.get(2)!.seconds), fixed(results.get(2)!.maxRssMiB, 0)],
       [(data.records * 4).toLocaleString('en-US'), fixed(four.seconds), fixed(four.maxRssMiB, 0)],

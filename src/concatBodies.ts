@@ -2,7 +2,7 @@ import type { TransformOptions } from 'node:stream'
 import { createGunzip, type ZlibOptions } from 'node:zlib'
 import { abortable } from './abortable.js'
 import { FlowLogError, objectUrl } from './errors.js'
-import { fromLogFile, type LogText } from './flowLogText.js'
+import { DEFAULT_MAX_LINE_LENGTH, fromLogFile, type LogText } from './flowLogText.js'
 import { abortSignal, byteCount } from './options.js'
 import { isParquet, parquetText } from './parquetText.js'
 import type { LogObject } from './parseLogFileKey.js'
@@ -62,30 +62,59 @@ export function concatBodies(
   const signal = abortSignal('signal', options.signal)
   const maxTextBytes = byteCount('maxTextBytes', options.maxTextBytes, DEFAULT_MAX_TEXT_BYTES)
   return async function* (objects) {
-    for await (const { file, body } of abortable(objects, signal)) {
-      let last: number | undefined = NEWLINE
-      let size = 0
-      try {
-        for await (const chunk of text(body, objectUrl(file))) {
-          signal?.throwIfAborted()
-          if (chunk.length === 0) continue
-          size += chunk.length
-          if (size > maxTextBytes) {
-            throw new FlowLogError(`its text is larger than the limit of ${maxTextBytes} bytes (maxTextBytes); reading stopped there`, {
-              code: 'TEXT_TOO_LARGE',
-              object: objectUrl(file),
-            })
-          }
-          last = chunk[chunk.length - 1]
-          yield fromLogFile(chunk, file)
-        }
-      } catch (error) {
-        if (!onError || !(error instanceof FlowLogError)) throw error
-        onError(error)
-      }
-      if (last !== NEWLINE) yield fromLogFile(new Uint8Array([NEWLINE]), file)
-    }
+    for await (const stored of abortable(objects, signal)) yield* readBody(stored, { maxTextBytes, onError, signal })
   }
+}
+
+/**
+ * The text of one stored body, as `concatBodies` yields it: chunks tagged with the file,
+ * ending with a newline. Shared with digest's workers, which read bodies themselves.
+ */
+export async function* readBody(
+  { file, body }: StoredBody,
+  options: { maxTextBytes: number; onError?: ((error: FlowLogError) => void) | undefined; signal?: AbortSignal | undefined },
+): AsyncGenerator<LogText> {
+  const { maxTextBytes, onError, signal } = options
+  /** The text after the last newline so far: held back, so that a line cut off by a broken body is dropped whole. */
+  let pending: Uint8Array | undefined
+  let endsLine = true
+  let size = 0
+  try {
+    for await (const chunk of text(body, objectUrl(file))) {
+      signal?.throwIfAborted()
+      if (chunk.length === 0) continue
+      size += chunk.length
+      if (size > maxTextBytes) {
+        throw new FlowLogError(`its text is larger than the limit of ${maxTextBytes} bytes (maxTextBytes); reading stopped there`, {
+          code: 'TEXT_TOO_LARGE',
+          object: objectUrl(file),
+        })
+      }
+      const cut = chunk.lastIndexOf(NEWLINE)
+      if (cut < 0) {
+        pending = pending ? Buffer.concat([pending, chunk]) : chunk
+        if (pending.length > DEFAULT_MAX_LINE_LENGTH) {
+          // past any real line: let it through, the reader will reject it
+          yield fromLogFile(pending, file)
+          pending = undefined
+          endsLine = false
+        }
+        continue
+      }
+      if (pending) yield fromLogFile(pending, file)
+      yield fromLogFile(chunk.subarray(0, cut + 1), file)
+      endsLine = true
+      pending = cut + 1 < chunk.length ? chunk.subarray(cut + 1) : undefined
+    }
+    if (pending) {
+      yield fromLogFile(pending, file)
+      endsLine = false
+    }
+  } catch (error) {
+    if (!onError || !(error instanceof FlowLogError)) throw error
+    onError(error)
+  }
+  if (!endsLine) yield fromLogFile(new Uint8Array([NEWLINE]), file)
 }
 
 const isGzip = (body: Uint8Array): boolean => body[0] === 0x1f && body[1] === 0x8b

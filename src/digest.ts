@@ -2,6 +2,7 @@ import { abortable } from './abortable.js'
 import { AGGREGATED, createDigester, writeDigest } from './digester.js'
 import type { FlowLogError } from './errors.js'
 import type { LogText } from './flowLogText.js'
+import { DEFAULT_MAX_TEXT_BYTES, readBody, type StoredBody } from './concatBodies.js'
 import { digestInWorkers } from './digestInWorkers.js'
 import { abortSignal, positiveInteger } from './options.js'
 
@@ -49,7 +50,7 @@ export interface DigestOptions {
  */
 export function digest(
   options: DigestOptions = {},
-): (text: AsyncIterable<LogText | string> | Iterable<LogText | string>) => AsyncGenerator<Uint8Array> {
+): (input: AsyncIterable<DigestInput> | Iterable<DigestInput>) => AsyncGenerator<Uint8Array> {
   const { window = 'overall', keyFields, fields, onError } = options
   if (window !== 'overall' && window !== 'group') throw new TypeError(`window must be 'overall' or 'group', got ${String(window)}`)
   if (keyFields !== undefined) {
@@ -63,15 +64,28 @@ export function digest(
   const workers = positiveInteger('workers', options.workers, 1)
   const signal = abortSignal('signal', options.signal)
 
-  return async function* (text) {
+  return async function* (input) {
     if (workers > 1) {
-      yield* writeDigest(await digestInWorkers(text, { fields, keyFields, onError, count: workers, signal }), window, signal)
+      yield* writeDigest(await digestInWorkers(input, { fields, keyFields, onError, count: workers, signal }), window, signal)
       return
     }
     const digester = createDigester({ fields, keyFields, onError })
-    for await (const chunk of abortable(text, signal)) digester.push(chunk)
+    for await (const item of abortable(input, signal)) {
+      if (!isStoredBody(item)) digester.push(item)
+      else for await (const chunk of readBody(item, { maxTextBytes: DEFAULT_MAX_TEXT_BYTES, onError, signal })) digester.push(chunk)
+    }
     digester.end()
     yield* writeDigest(digester.state(), window, signal)
   }
+}
+
+/**
+ * What digest reads: flow log text in chunks, or stored bodies (what `prefetch` yields),
+ * which it reads as `concatBodies` would, in its workers when it has some.
+ */
+export type DigestInput = LogText | string | StoredBody
+
+export function isStoredBody(item: DigestInput): item is StoredBody {
+  return typeof item === 'object' && !(item instanceof Uint8Array)
 }
 

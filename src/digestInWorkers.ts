@@ -3,20 +3,24 @@ import { abortable, untilAborted } from './abortable.js'
 import { mergeDigests, type DigesterOptions, type DigestParts, type DigestState } from './digester.js'
 import type { FromWorker, PlainError, ToWorker } from './digestWorker.js'
 import { FlowLogError } from './errors.js'
-import type { LogText } from './flowLogText.js'
+import { isStoredBody, type DigestInput } from './digest.js'
 import type { LogObject } from './parseLogFileKey.js'
 
 /** Chunks sent to a worker and not yet read by it, at most: enough to keep it busy, no more. */
 const IN_FLIGHT = 8
+/** What a stored body counts for against IN_FLIGHT: it becomes many chunks of text. */
+const BODY = 4
+const YOUNG_GENERATION_MB = 8
 
 /**
- * Digests text in `count` worker threads, a log file at a time to each: the chunks of one
+ * Digests in `count` worker threads, a log file at a time to each: a stored body goes
+ * whole to the least busy worker, which inflates and reads it; the text chunks of one
  * source all go to the same worker (so its header and line numbers hold), each new source
  * to the least busy worker, and text without a source to the first. The workers' groups
  * are then merged, which gives exactly what one reader would have gathered.
  */
 export async function digestInWorkers(
-  text: AsyncIterable<LogText | string> | Iterable<LogText | string>,
+  input: AsyncIterable<DigestInput> | Iterable<DigestInput>,
   options: DigesterOptions & { readonly count: number; readonly signal: AbortSignal | undefined },
 ): Promise<DigestState> {
   const { count, signal, onError } = options
@@ -24,7 +28,15 @@ export async function digestInWorkers(
   try {
     let current: { source: LogObject | undefined; worker: DigestWorker; id: number } | undefined
     let ids = 0
-    for await (const chunk of abortable(text, signal)) {
+    for await (const chunk of abortable(input, signal)) {
+      if (isStoredBody(chunk)) {
+        // A whole body goes to the least busy worker, which inflates and reads it.
+        const worker = workers.reduce((a, b) => (b.inFlight < a.inFlight ? b : a))
+        await untilAborted(worker.room(), signal)
+        worker.send({ type: 'body', file: chunk.file, bytes: chunk.body })
+        current = undefined
+        continue
+      }
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
       const source = typeof chunk === 'string' ? undefined : chunk.source
       let named: LogObject | undefined
@@ -54,6 +66,8 @@ export async function digestInWorkers(
 
   function startWorker(digester: DigesterOptions): DigestWorker {
     const workerData = { fields: digester.fields, keyFields: digester.keyFields, lenient: Boolean(onError) }
+    // A reader makes short-lived garbage only (chunks, views): a small young generation keeps its memory small.
+    const resourceLimits = { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB }
     // Run from the TypeScript sources (tests, tsx scripts), the worker is TypeScript too: it
     // registers tsx, a development dependency, before loading it.
     const entry = new URL(`./digestWorker.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url)
@@ -61,9 +75,12 @@ export async function digestInWorkers(
       ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}) })`, {
           eval: true,
           workerData,
+          resourceLimits,
         })
-      : new Worker(entry, { workerData })
+      : new Worker(entry, { workerData, resourceLimits })
     let inFlight = 0
+    /** What each message in flight counts for, in the order the worker reads them. */
+    const weights: number[] = []
     let failure: Error | undefined
     let wake: (() => void) | undefined
     let done: { resolve: (parts: DigestParts) => void; reject: (error: Error) => void } | undefined
@@ -77,7 +94,7 @@ export async function digestInWorkers(
     thread.on('message', (message: FromWorker) => {
       switch (message.type) {
         case 'read':
-          inFlight--
+          inFlight -= weights.shift()!
           wake?.()
           break
         case 'skipped':
@@ -102,10 +119,12 @@ export async function digestInWorkers(
         if (failure) throw failure
       },
       send(message) {
-        if (message.type === 'text') {
+        if (message.type === 'text' || message.type === 'body') {
           // A copy of just this chunk (a view may share a larger buffer), handed over without another copy.
           const bytes = new Uint8Array(message.bytes)
-          inFlight++
+          const weight = message.type === 'body' ? BODY : 1
+          weights.push(weight)
+          inFlight += weight
           thread.postMessage({ ...message, bytes }, [bytes.buffer])
         } else {
           thread.postMessage(message)

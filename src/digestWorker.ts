@@ -3,6 +3,7 @@
  * gathers their groups, and sends them back at the end. See `digestInWorkers`.
  */
 import { parentPort, workerData } from 'node:worker_threads'
+import { DEFAULT_MAX_TEXT_BYTES, readBody } from './concatBodies.js'
 import { createDigester, partsOf, type DigesterOptions } from './digester.js'
 import type { FlowLogError } from './errors.js'
 import { fromLogFile } from './flowLogText.js'
@@ -11,6 +12,7 @@ import type { LogObject } from './parseLogFileKey.js'
 /** What the main thread sends: text of a source (named once, then by id), or the end. */
 export type ToWorker =
   | { readonly type: 'text'; readonly id: number; readonly source?: LogObject; readonly bytes: Uint8Array }
+  | { readonly type: 'body'; readonly file: LogObject; readonly bytes: Uint8Array }
   | { readonly type: 'end' }
 
 /** What a worker answers: a chunk read, a line skipped, its groups, or the error that stopped it. */
@@ -35,30 +37,43 @@ const plain = (error: unknown): PlainError => {
 
 const port = parentPort!
 const { fields, keyFields, lenient } = workerData as Pick<DigesterOptions, 'fields' | 'keyFields'> & { lenient: boolean }
-const digester = createDigester({
-  fields,
-  keyFields,
-  onError: lenient ? (error) => port.postMessage({ type: 'skipped', error: plain(error) } satisfies FromWorker) : undefined,
-})
+const onError = lenient ? (error: FlowLogError) => port.postMessage({ type: 'skipped', error: plain(error) } satisfies FromWorker) : undefined
+const digester = createDigester({ fields, keyFields, onError })
 /** The sources being read, by id, so every chunk of one keeps the same identity. */
 const sources = new Map<number, LogObject>()
 
+/** Messages are handled one after another: reading a body takes turns of the event loop. */
+let queue = Promise.resolve()
+let failed = false
 port.on('message', (message: ToWorker) => {
-  try {
-    if (message.type === 'text') {
-      if (message.source) {
-        sources.clear()
-        sources.set(message.id, message.source)
-      }
-      const source = sources.get(message.id)
-      const bytes = Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength)
-      digester.push(source ? fromLogFile(bytes, source) : bytes)
-      port.postMessage({ type: 'read' } satisfies FromWorker)
-    } else {
-      digester.end()
-      port.postMessage({ type: 'result', parts: partsOf(digester.state()) } satisfies FromWorker)
+  queue = queue.then(async () => {
+    if (failed) return
+    try {
+      await handle(message)
+    } catch (error) {
+      failed = true
+      port.postMessage({ type: 'failed', error: plain(error) } satisfies FromWorker)
     }
-  } catch (error) {
-    port.postMessage({ type: 'failed', error: plain(error) } satisfies FromWorker)
-  }
+  })
 })
+
+async function handle(message: ToWorker): Promise<void> {
+  if (message.type === 'text') {
+    if (message.source) {
+      sources.clear()
+      sources.set(message.id, message.source)
+    }
+    const source = sources.get(message.id)
+    const bytes = Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength)
+    digester.push(source ? fromLogFile(bytes, source) : bytes)
+    port.postMessage({ type: 'read' } satisfies FromWorker)
+  } else if (message.type === 'body') {
+    for await (const chunk of readBody({ file: message.file, body: message.bytes }, { maxTextBytes: DEFAULT_MAX_TEXT_BYTES, onError })) {
+      digester.push(chunk)
+    }
+    port.postMessage({ type: 'read' } satisfies FromWorker)
+  } else {
+    digester.end()
+    port.postMessage({ type: 'result', parts: partsOf(digester.state()) } satisfies FromWorker)
+  }
+}

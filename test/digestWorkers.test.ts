@@ -30,6 +30,19 @@ describe('digest in worker threads', () => {
     }
   })
 
+  test('stored bodies straight from prefetch digest as their text does, inflated in the workers', async () => {
+    const files = logFiles(8)
+    const viaText = await collectText(pipe(files, concatBodies(), digest()))
+    for (const workers of [1, 2]) {
+      expect(await collectText(pipe(files, digest({ workers }))), `${workers}`).toBe(viaText)
+    }
+    const broken = fetched(fakeLogFile({ hash: 'cut' }), gzipSync(`${V2_HEADER}\n`.repeat(2000)).subarray(0, 100))
+    await expect(collectText(pipe([...files, broken], digest({ workers: 2 })))).rejects.toThrow(/cut\.log\.gz: corrupt gzip/)
+    const report = skipReport()
+    expect(await collectText(pipe([broken, ...files], digest({ workers: 2, onError: report.add })))).toBe(viaText)
+    expect(report.byCode.get('CORRUPT_GZIP')).toBe(1)
+  })
+
   test('text without a source (a plain stream) is read whole by one worker', async () => {
     const text = sample('default-v2.log') + sample('custom-nat-no-version.log')
     const chunks = text.match(/[\s\S]{1,37}/g)!

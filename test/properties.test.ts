@@ -149,7 +149,8 @@ function chunksOf(text: string, fractions: readonly number[], source: LogObject 
   )
 }
 
-const run = (chunks: Iterable<LogText | string>, stage = digest()): Promise<string> => collectText(pipe(chunks, stage))
+const run = (chunks: Iterable<LogText | string>, stage: (input: Iterable<LogText | string>) => AsyncIterable<Uint8Array> = digest()): Promise<string> =>
+  collectText(pipe(chunks, stage))
 
 // ---------------------------------------------------------------------------------------------
 
