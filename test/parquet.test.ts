@@ -1,7 +1,10 @@
+import type { S3Client } from '@aws-sdk/client-s3'
 import { parquetMetadata } from 'hyparquet'
 import { pipe } from 'it-pipe'
-import { describe, expect, test } from 'vitest'
-import { concatBodies, digest, FlowLogError, records, skipReport, toDot } from 'vpcflow'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { concatBodies, digest, FlowLogError, listLogFiles, prefetch, records, skipReport, toDot } from 'vpcflow'
+import { fileKey, type FileSpec } from './support/flowLogs.js'
+import { createBucket, putObjects, s3Client, startS3rver, type S3Server } from './support/s3.js'
 import { toParquet, type Codec } from './support/parquet.js'
 import { collect } from './support/async.js'
 import { collectText, fakeLogFile, fetched, sample } from './support/text.js'
@@ -19,6 +22,33 @@ describe.each<Codec>(['snappy', 'gzip', 'zstd'])('Parquet written by DuckDB with
       expect(await collectText(pipe(viaParquet(), toDot()))).toBe(await collectText(pipe([text], toDot())))
     },
   )
+})
+
+describe('Parquet from the S3 test server', () => {
+  let s3: S3Server
+  let client: S3Client
+  const BUCKET = 'parquet-flow-logs'
+  const spec = (hash: string): FileSpec => ({ account: '123456789012', region: 'us-east-1', flowLogId: 'fl-0a1b', time: new Date(Date.UTC(2024, 4, 1, 10, 5)), hash, extension: 'log.parquet' })
+
+  beforeAll(async () => {
+    s3 = await startS3rver()
+    client = s3Client(s3.endpoint)
+    await createBucket(client, BUCKET)
+  })
+  afterAll(async () => {
+    client.destroy()
+    await s3.stop()
+  })
+
+  test('snappy, gzip and zstd files listed, fetched and digested give the digest of the same records in text', async () => {
+    const texts = ['default-v2.log', 'custom-v5-service-path.log', 'custom-v3-tcp-flags.log'].map(sample)
+    const codecs: Codec[] = ['snappy', 'gzip', 'zstd']
+    await putObjects(client, BUCKET, await Promise.all(texts.map(async (text, i) => ({ key: fileKey(spec(`0000000${i}`)), body: await toParquet(text, { codec: codecs[i] }) }))))
+    const files = await collect(listLogFiles({ client, bucket: BUCKET }))
+    expect(files.map((file) => file.format)).toEqual(['parquet', 'parquet', 'parquet'])
+    const viaS3 = await collectText(pipe(files, prefetch({ client }), concatBodies(), digest()))
+    expect(viaS3).toBe(await collectText(pipe(texts, digest())))
+  })
 })
 
 describe('Parquet', () => {
