@@ -487,6 +487,14 @@ import(workerData.graphviz).then(async ({ Graphviz }) => {
   parentPort.postMessage({ svg: graphviz.dot(workerData.dot, 'svg') })
 })`
 
+/**
+ * Graphviz copies control characters of labels into the SVG as they are, and XML forbids
+ * them: they become U+FFFD, so that a hostile value cannot make the picture unreadable.
+ */
+function validXml(svg: string): string {
+  return svg.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd')
+}
+
 /** Lays out a DOT graph as SVG, calling `onStart` as the layout begins; the signal stops it at once. */
 async function layout(dot: string, signal: AbortSignal, onStart: () => void): Promise<string> {
   signal.throwIfAborted()
@@ -496,7 +504,7 @@ async function layout(dot: string, signal: AbortSignal, onStart: () => void): Pr
   try {
     return await new Promise<string>((resolve, reject) => {
       worker.on('message', (message: { started?: true; svg?: string }) => {
-        if (message.svg !== undefined) resolve(message.svg)
+        if (message.svg !== undefined) resolve(validXml(message.svg))
         else onStart()
       })
       worker.once('error', reject)

@@ -328,6 +328,15 @@ describe('a local folder: the sample bucket', () => {
     expect(result.stdout.match(/class="edge"/g)).toHaveLength(3)
   })
 
+  test('render keeps the SVG valid XML when values hold control characters', async () => {
+    const input = 'srcaddr dstaddr action\n10.0.0.1\u0007x 10.0.0.2\u001b[31m ACCEPT\n'
+    const result = await runCli(['render', '-'], { input })
+    expectQuietSuccess(result)
+    expect(result.stdout).toContain('</svg>')
+    expect(result.stdout).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/)
+    expect(result.stdout).toContain('10.0.0.1\ufffdx')
+  })
+
   test('a reader that goes away (| head) ends the run quietly', async () => {
     const child = spawnCli(['dot', SAMPLE])
     const done = finished(child)
