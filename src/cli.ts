@@ -21,7 +21,6 @@ import {
   byFlowLogId,
   byRegion,
   byTime,
-  concatBodies,
   DEFAULT_CONCURRENCY,
   DEFAULT_MAX_BYTES,
   digest,
@@ -256,7 +255,7 @@ function usage<T>(make: () => T): T {
   }
 }
 
-/** A single local file, read whole (gzip, plain text or Parquet: concatBodies tells). */
+/** A single local file, read whole (gzip, plain text or Parquet: digest tells them apart). */
 async function* singleFile(path: string, signal: AbortSignal): AsyncGenerator<StoredBody> {
   yield { file: { bucket: dirname(path), key: basename(path), path }, body: await readFile(path, { signal }) }
 }
@@ -332,8 +331,8 @@ interface Counts {
   fetched: number
   /** Bytes as stored (what the listing's sizes count). */
   bytes: number
-  /** Lines of text read, header lines included. */
-  lines: number
+  /** Record lines read (of any log-status), as digest tells. */
+  records: number
   /** Set while Graphviz lays out the graph. */
   layout?: { edges: number; since: number }
 }
@@ -343,7 +342,7 @@ interface Counts {
  * with lines written above it by `log`. Off, `log` writes plain lines.
  */
 function progressBar(enabled: boolean, shape: 'listing' | 'files' | 'stream') {
-  const counts: Counts = { listed: 0, listedBytes: 0, listing: true, fetched: 0, bytes: 0, lines: 0 }
+  const counts: Counts = { listed: 0, listedBytes: 0, listing: true, fetched: 0, bytes: 0, records: 0 }
   const started = Date.now()
   let bars: MultiBar | undefined
 
@@ -357,13 +356,13 @@ function progressBar(enabled: boolean, shape: 'listing' | 'files' | 'stream') {
     } else if (shape === 'listing') {
       parts = [`listing: ${counts.listed.toLocaleString('en-US')} log files`, size(counts.listedBytes), duration(seconds)]
     } else if (shape === 'stream') {
-      parts = [`${size(counts.bytes)} read`, `${counts.lines.toLocaleString('en-US')} lines`, `${size(rate)}/s`, duration(seconds)]
+      parts = [`${size(counts.bytes)} read`, `${counts.records.toLocaleString('en-US')} records`, `${size(rate)}/s`, duration(seconds)]
     } else if (counts.listing) {
       // The listing runs only as far ahead as the fetching needs: no total, no ETA yet.
       parts = [
         `${counts.fetched}/${counts.listed}+ files`,
         size(counts.bytes),
-        `${counts.lines.toLocaleString('en-US')} lines`,
+        `${counts.records.toLocaleString('en-US')} records`,
         `${size(rate)}/s`,
         duration(seconds),
       ]
@@ -374,7 +373,7 @@ function progressBar(enabled: boolean, shape: 'listing' | 'files' | 'stream') {
         `${'\u2588'.repeat(filled)}${'\u2591'.repeat(20 - filled)} ${Math.floor(done * 100)}%`,
         `${counts.fetched}/${counts.listed} files`,
         `${size(counts.bytes)} of ${size(counts.listedBytes)}`,
-        `${counts.lines.toLocaleString('en-US')} lines`,
+        `${counts.records.toLocaleString('en-US')} records`,
         `${size(rate)}/s`,
         `ETA ${rate === 0 ? '?' : duration((counts.listedBytes - counts.bytes) / rate)}`,
       ]
@@ -430,12 +429,6 @@ function tap<T>(each: (item: T) => void) {
       yield item
     }
   }
-}
-
-function countLines(chunk: Uint8Array): number {
-  let count = 0
-  for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) count++
-  return count
 }
 
 // ---------------------------------------------------------------------------------------
@@ -578,7 +571,12 @@ async function main(argv: string[]): Promise<number> {
     let client: S3Client | undefined
 
     try {
-      const digested = usage(() => digest({ window: options.window, keyFields: options.keyFields, fields: options.fields, onError, workers, signal }))
+      const onProgress = (records: number): void => {
+        counts.records += records
+      }
+      const digested = usage(() =>
+        digest({ window: options.window, keyFields: options.keyFields, fields: options.fields, onError, workers, onProgress, signal }),
+      )
       if (source.kind === 's3') client = await s3Client(options)
       const files = (): AsyncIterable<LogFile> =>
         pipe(
@@ -609,21 +607,22 @@ async function main(argv: string[]): Promise<number> {
       }
 
       if (source.kind === 'stdin') signal.addEventListener('abort', () => process.stdin.destroy(), { once: true })
+      // Stored bodies go to digest whole: its workers inflate and read them side by side.
       const text = pipe(
         source.kind === 'stdin'
-          ? (process.stdin as AsyncIterable<Uint8Array>)
+          ? pipe(
+              process.stdin as AsyncIterable<Uint8Array>,
+              tap<Uint8Array>((chunk) => {
+                counts.bytes += chunk.byteLength
+              }),
+            )
           : pipe(
               source.kind === 'file' ? singleFile(source.path, signal) : pipe(files(), prefetch({ client, concurrency, maxBytes, signal, onError })),
               tap<StoredBody>(({ body }) => {
                 counts.fetched++
                 counts.bytes += body.byteLength
               }),
-              concatBodies({ signal, onError }),
             ),
-        tap<Uint8Array>((chunk) => {
-          counts.lines += countLines(chunk)
-          if (source.kind === 'stdin') counts.bytes += chunk.byteLength
-        }),
         digested,
       )
 

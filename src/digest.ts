@@ -26,6 +26,8 @@ export interface DigestOptions {
    * goes to one). The output is the same bytes for any number. Default 1: this thread.
    */
   workers?: number
+  /** Told, as reading goes, how many more record lines were read: for progress reports. */
+  onProgress?: (records: number) => void
   /** Stops the digest; the iteration then rejects with the signal's reason. */
   signal?: AbortSignal
 }
@@ -51,7 +53,7 @@ export interface DigestOptions {
 export function digest(
   options: DigestOptions = {},
 ): (input: AsyncIterable<DigestInput> | Iterable<DigestInput>) => AsyncGenerator<Uint8Array> {
-  const { window = 'overall', keyFields, fields, onError } = options
+  const { window = 'overall', keyFields, fields, onError, onProgress } = options
   if (window !== 'overall' && window !== 'group') throw new TypeError(`window must be 'overall' or 'group', got ${String(window)}`)
   if (keyFields !== undefined) {
     if (!Array.isArray(keyFields) || keyFields.length === 0) throw new TypeError('keyFields must be a non-empty array of field names')
@@ -66,13 +68,14 @@ export function digest(
 
   return async function* (input) {
     if (workers > 1) {
-      yield* writeDigest(await digestInWorkers(input, { fields, keyFields, onError, count: workers, signal }), window, signal)
+      yield* writeDigest(await digestInWorkers(input, { fields, keyFields, onError, onProgress, count: workers, signal }), window, signal)
       return
     }
     const digester = createDigester({ fields, keyFields, onError })
     for await (const item of abortable(input, signal)) {
       if (!isStoredBody(item)) digester.push(item)
       else for await (const chunk of readBody(item, { maxTextBytes: DEFAULT_MAX_TEXT_BYTES, onError, signal })) digester.push(chunk)
+      onProgress?.(digester.takeRecords())
     }
     digester.end()
     yield* writeDigest(digester.state(), window, signal)

@@ -21,9 +21,13 @@ const YOUNG_GENERATION_MB = 8
  */
 export async function digestInWorkers(
   input: AsyncIterable<DigestInput> | Iterable<DigestInput>,
-  options: DigesterOptions & { readonly count: number; readonly signal: AbortSignal | undefined },
+  options: DigesterOptions & {
+    readonly count: number
+    readonly onProgress: ((records: number) => void) | undefined
+    readonly signal: AbortSignal | undefined
+  },
 ): Promise<DigestState> {
-  const { count, signal, onError } = options
+  const { count, signal, onError, onProgress } = options
   const workers = Array.from({ length: count }, () => startWorker(options))
   try {
     let current: { source: LogObject | undefined; worker: DigestWorker; id: number } | undefined
@@ -95,6 +99,7 @@ export async function digestInWorkers(
       switch (message.type) {
         case 'read':
           inFlight -= weights.shift()!
+          onProgress?.(message.records)
           wake?.()
           break
         case 'skipped':

@@ -17,7 +17,7 @@ export type ToWorker =
 
 /** What a worker answers: a chunk read, a line skipped, its groups, or the error that stopped it. */
 export type FromWorker =
-  | { readonly type: 'read' }
+  | { readonly type: 'read'; readonly records: number }
   | { readonly type: 'skipped'; readonly error: PlainError }
   | { readonly type: 'result'; readonly parts: ReturnType<typeof partsOf> }
   | { readonly type: 'failed'; readonly error: PlainError }
@@ -66,12 +66,12 @@ async function handle(message: ToWorker): Promise<void> {
     const source = sources.get(message.id)
     const bytes = Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength)
     digester.push(source ? fromLogFile(bytes, source) : bytes)
-    port.postMessage({ type: 'read' } satisfies FromWorker)
+    port.postMessage({ type: 'read', records: digester.takeRecords() } satisfies FromWorker)
   } else if (message.type === 'body') {
     for await (const chunk of readBody({ file: message.file, body: message.bytes }, { maxTextBytes: DEFAULT_MAX_TEXT_BYTES, onError })) {
       digester.push(chunk)
     }
-    port.postMessage({ type: 'read' } satisfies FromWorker)
+    port.postMessage({ type: 'read', records: digester.takeRecords() } satisfies FromWorker)
   } else {
     digester.end()
     port.postMessage({ type: 'result', parts: partsOf(digester.state()) } satisfies FromWorker)

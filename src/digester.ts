@@ -61,6 +61,8 @@ export function createDigester(options: DigesterOptions) {
   let earliest = -1
   let latest = -1
   let scratch = keyBuffer(1024)
+  /** Record lines read so far (of any log-status). */
+  let records = 0
 
   let lastFormat: Format | undefined
   let lastPlan: Plan | undefined
@@ -99,6 +101,7 @@ export function createDigester(options: DigesterOptions) {
   }
 
   function onRecord(record: RecordLine): void {
+    records++
     const plan = planOf(record.format)
     const { bytes, starts, ends, numbers } = record
     const { logStatus, srcport, dstport, keyPositions } = plan
@@ -139,6 +142,12 @@ export function createDigester(options: DigesterOptions) {
     push: reader.push as (chunk: LogText | string) => void,
     end: reader.end,
     state: (): DigestState => ({ blocks, earliest, latest }),
+    /** Record lines read since the last call. */
+    takeRecords: (): number => {
+      const read = records
+      records = 0
+      return read
+    },
   }
 }
 

@@ -65,6 +65,16 @@ describe('digest in worker threads', () => {
     expect(report.errors[0]).toMatchObject({ code: 'NOT_A_NUMBER', line: 2 })
   })
 
+  test('onProgress is told every record line read, in one thread or several', async () => {
+    const files = logFiles(6)
+    const lines = (await collectText(pipe(files, concatBodies()))).split('\n').filter((line) => /^\d/.test(line)).length
+    for (const workers of [1, 2]) {
+      let records = 0
+      await collectText(pipe(files, digest({ workers, onProgress: (n) => (records += n) })))
+      expect(records, `${workers}`).toBe(lines)
+    }
+  })
+
   test('workers must be a positive whole number', () => {
     expect(() => digest({ workers: 0 })).toThrow(TypeError)
     expect(() => digest({ workers: 1.5 })).toThrow(TypeError)
