@@ -32,11 +32,14 @@ export interface ListLogFilesOptions {
   start?: Date
   /**
    * Only files whose time is at or before this. A listing given a window, accounts or
-   * regions, under a prefix that is a folder (`''`, `AWSLogs/`, `my/prefix/`), finds the
-   * accounts, layouts and regions under `AWSLogs/` with delimiter listings, then lists each
-   * account and region from the window's first day folder to its last, concurrently, so its
-   * cost follows the window, not the bucket. It sees the four AWS layouts only: a file
-   * placed elsewhere under the prefix is found by a listing without these options.
+   * regions finds the accounts, layouts and regions under an `AWSLogs/` folder with
+   * delimiter listings, then lists each account and region from the window's first day
+   * folder to its last, concurrently, so its cost follows the window, not the bucket. With
+   * a prefix that ends in `AWSLogs/` that folder is planned; with a folder (`''`,
+   * `my/prefix/`) the `AWSLogs/` right under it is planned and whatever else is beside it is
+   * listed whole; any other prefix is listed whole. Under `AWSLogs/` only the four AWS
+   * layouts are seen. The files of each region's window are gathered before they are
+   * yielded (a 90-day window of one region is some 26,000 files).
    */
   end?: Date
   /** Only files of these accounts. */
@@ -88,8 +91,7 @@ export function listLogFiles(options: ListLogFilesOptions): AsyncGenerator<LogFi
     )
   }
   const planned = start !== undefined || end !== undefined || accounts !== undefined || regions !== undefined
-  const root = prefix.endsWith('AWSLogs/') ? prefix : prefix === '' || prefix.endsWith('/') ? `${prefix}AWSLogs/` : undefined
-  return planned && root !== undefined ? listPlanned(root) : listAll()
+  return planned ? listPlanned() : listAll(prefix, outer)
 
   /** One ListObjectsV2 request. */
   async function page(
@@ -120,38 +122,44 @@ export function listLogFiles(options: ListLogFilesOptions): AsyncGenerator<LogFi
     }
   }
 
-  /** Every key under the prefix, page by page as the consumer asks for more. */
-  async function* listAll(): AsyncGenerator<LogFile> {
+  /** Every key under a prefix, page by page as the consumer asks for more. */
+  async function* listAll(prefix: string, signal: AbortSignal): AsyncGenerator<LogFile> {
     let ContinuationToken: string | undefined
     do {
-      const listed = await page({ Prefix: prefix, ContinuationToken })
+      const listed = await page({ Prefix: prefix, ContinuationToken }, signal)
       for (const file of logFiles(listed.Contents ?? [])) {
         // An abort while the consumer held the previous file stops the rest of the page too.
-        outer.throwIfAborted()
+        signal.throwIfAborted()
         yield file
       }
       ContinuationToken = listed.IsTruncated ? listed.NextContinuationToken : undefined
     } while (ContinuationToken)
   }
 
-  /** The folders right under a prefix (a delimiter listing, all pages). */
-  async function folders(prefix: string, signal: AbortSignal): Promise<string[]> {
-    const found: string[] = []
+  /** What lies right under a prefix: its objects and its folders (a delimiter listing, all pages). */
+  async function level(prefix: string, signal: AbortSignal) {
+    const objects: Array<{ Key?: string; Size?: number }> = []
+    const folders: string[] = []
     let ContinuationToken: string | undefined
     do {
       const listed = await page({ Prefix: prefix, Delimiter: '/', ContinuationToken }, signal)
-      for (const common of listed.CommonPrefixes ?? []) if (common.Prefix) found.push(common.Prefix)
+      objects.push(...(listed.Contents ?? []))
+      for (const common of listed.CommonPrefixes ?? []) if (common.Prefix) folders.push(common.Prefix)
       ContinuationToken = listed.IsTruncated ? listed.NextContinuationToken : undefined
     } while (ContinuationToken)
-    return found
+    return { objects, folders }
+  }
+
+  async function folders(prefix: string, signal: AbortSignal): Promise<string[]> {
+    return (await level(prefix, signal)).folders
   }
 
   /**
-   * Only the folders that can hold wanted files: the accounts under `root` in either
+   * Only the folders that can hold wanted files: under `AWSLogs/`, the accounts in either
    * layout, their regions, and in each region the days of the window, listed from the
    * first day's folder and no further than the last's, several regions at a time.
    */
-  async function* listPlanned(root: string): AsyncGenerator<LogFile> {
+  async function* listPlanned(): AsyncGenerator<LogFile> {
     // Folder listings run ahead of the consumer: stopping early aborts those in flight.
     const stop = new AbortController()
     const signal = stop.signal
@@ -159,7 +167,20 @@ export function listLogFiles(options: ListLogFilesOptions): AsyncGenerator<LogFi
     const onAbort = (): void => stop.abort(outer.reason)
     outer.addEventListener('abort', onAbort, { once: true })
     try {
-      yield* listFolders(root, signal)
+      if (prefix.endsWith('AWSLogs/')) {
+        yield* listFolders(prefix, signal)
+      } else if (prefix !== '' && !prefix.endsWith('/')) {
+        yield* listAll(prefix, signal)
+      } else {
+        // A folder (or the whole bucket): its AWSLogs/ is planned, anything else beside it
+        // (another bucket prefix, other data) is listed whole, all in key order.
+        const { objects, folders } = await level(prefix, signal)
+        const entries = [...objects.map((object) => ({ key: object.Key ?? '', object })), ...folders.map((key) => ({ key, object: undefined }))]
+        for (const { key, object } of entries.sort((a, b) => (a.key < b.key ? -1 : 1))) {
+          if (object) yield* logFiles([object])
+          else yield* key === `${prefix}AWSLogs/` ? listFolders(key, signal) : listAll(key, signal)
+        }
+      }
     } finally {
       outer.removeEventListener('abort', onAbort)
       stop.abort(new Error('listing stopped'))

@@ -29,12 +29,18 @@ function bucketKeys(days: number, minutes: number): Array<{ key: string; size: n
     objects.push({ key: `AWSLogs/${account}/vpcflowlogs/`, size: 0 })
   })
   objects.push({ key: 'AWSLogs/README.txt', size: 5 }, { key: 'notes/todo.txt', size: 5 })
+  // Flow logs delivered under a bucket prefix of their own, and a file at the root.
+  const custom = objects.filter((o) => o.key.startsWith(`AWSLogs/${ACCOUNTS[0]}/`) && o.size > 0).slice(0, 40)
+  objects.push(...custom.map((o) => ({ key: `team-a/flow/${o.key}`, size: o.size })), { key: custom[0]!.key.split('/').pop()!, size: 100 })
   return objects
 }
 
 /** What a full listing and a filter keep: the reference the planned listing must equal. */
-async function reference(client: S3Client, options: { start?: Date; end?: Date; accounts?: string[]; regions?: string[] }): Promise<string[]> {
-  const all = await collect(listLogFiles({ client, bucket: BUCKET }))
+async function reference(
+  client: S3Client,
+  options: { prefix?: string; start?: Date; end?: Date; accounts?: string[]; regions?: string[] },
+): Promise<string[]> {
+  const all = await collect(listLogFiles({ client, bucket: BUCKET, prefix: options.prefix }))
   return all
     .filter((f) => (!options.start || f.timestamp >= options.start) && (!options.end || f.timestamp <= options.end))
     .filter((f) => (!options.accounts || options.accounts.includes(f.account)) && (!options.regions || options.regions.includes(f.region)))
@@ -52,7 +58,9 @@ describe('a listing given a window, accounts or regions', () => {
       const start = new Date(FIRST - DAY + Math.floor(random() * 8 * DAY / 60_000) * 60_000)
       const end = new Date(start.getTime() + Math.floor(random() * 3 * DAY / 60_000) * 60_000)
       const pick = <T>(items: T[]): T[] | undefined => (random() < 0.5 ? undefined : items.filter(() => random() < 0.6).concat(items[0]!).filter((v, j, a) => a.indexOf(v) === j))
-      const options = { start: random() < 0.9 ? start : undefined, end: random() < 0.9 ? end : undefined, accounts: pick(ACCOUNTS), regions: pick(REGIONS) }
+      const prefixes = ['', 'AWSLogs/', 'AWSLogs', `AWSLogs/${ACCOUNTS[0]}/`, `AWSLogs/${ACCOUNTS[0]}/vpcflowlogs/us-east-1/`, 'team-a/', 'team-a/flow/AWSLogs/']
+      const prefix = prefixes[Math.floor(random() * prefixes.length)]!
+      const options = { prefix, start: random() < 0.9 ? start : undefined, end: random() < 0.9 ? end : undefined, accounts: pick(ACCOUNTS), regions: pick(REGIONS) }
       const planned = keysOf(await collect(listLogFiles({ client: bucket.client, bucket: BUCKET, ...options })))
       expect(planned, JSON.stringify(options)).toEqual(await reference(bucket.client, options))
     }
@@ -65,7 +73,9 @@ describe('a listing given a window, accounts or regions', () => {
       const big = memoryBucket(BUCKET, bucketKeys(days, 30))
       for (const start of [Date.UTC(2024, 0, 30, 10), Date.UTC(2024, 0, 30, 23, 30)]) {
         big.reset()
-        const files = await collect(listLogFiles({ client: big.client, bucket: BUCKET, start: new Date(start), end: new Date(start + 3_600_000) }))
+        const files = await collect(
+          listLogFiles({ client: big.client, bucket: BUCKET, prefix: 'AWSLogs/', start: new Date(start), end: new Date(start + 3_600_000) }),
+        )
         expect(files.length).toBeGreaterThan(0)
         counts.push(big.calls)
       }
