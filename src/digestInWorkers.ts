@@ -93,17 +93,25 @@ export async function digestInWorkers(
       wake?.()
       done?.reject(failure)
     }
+    /** Calls back the caller; what it throws ends the digest, as it would in one thread. */
+    const tell = (callback: () => void): void => {
+      try {
+        callback()
+      } catch (error) {
+        fail(error as Error)
+      }
+    }
     thread.on('error', fail)
     thread.on('exit', (code) => fail(new Error(`a digest worker stopped (exit code ${code})`)))
     thread.on('message', (message: FromWorker) => {
       switch (message.type) {
         case 'read':
           inFlight -= weights.shift()!
-          onProgress?.(message.records)
+          tell(() => onProgress?.(message.records))
           wake?.()
           break
         case 'skipped':
-          onError?.(revive(message.error) as FlowLogError)
+          tell(() => onError?.(revive(message.error) as FlowLogError))
           break
         case 'result':
           done?.resolve(message.parts)

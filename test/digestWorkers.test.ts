@@ -75,6 +75,16 @@ describe('digest in worker threads', () => {
     }
   })
 
+  test('a callback that throws ends the digest with its error, as in one thread', async () => {
+    const files = logFiles(4)
+    files.splice(1, 0, fetched(fakeLogFile({ hash: 'bad' }), gzipSync(`${V2_HEADER}\n1 2 3\n`)))
+    const stop = new Error('too many errors')
+    for (const workers of [1, 2]) {
+      await expect(collectText(pipe(files, digest({ workers, onError: () => { throw stop } })))).rejects.toBe(stop)
+      await expect(collectText(pipe(files, digest({ workers, onProgress: () => { throw stop } })))).rejects.toBe(stop)
+    }
+  })
+
   test('workers must be a positive whole number', () => {
     expect(() => digest({ workers: 0 })).toThrow(TypeError)
     expect(() => digest({ workers: 1.5 })).toThrow(TypeError)
