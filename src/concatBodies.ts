@@ -3,7 +3,7 @@ import { createGunzip, type ZlibOptions } from 'node:zlib'
 import { abortable } from './abortable.js'
 import { FlowLogError, objectUrl } from './errors.js'
 import { DEFAULT_MAX_LINE_LENGTH, fromLogFile, type LogText } from './flowLogText.js'
-import { abortSignal, byteCount } from './options.js'
+import { abortSignal, byteCount, callback } from './options.js'
 import { isParquet, parquetText } from './parquetText.js'
 import type { LogObject } from './parseLogFileKey.js'
 
@@ -58,7 +58,7 @@ export const DEFAULT_MAX_TEXT_BYTES = 4 * 2 ** 30
 export function concatBodies(
   options: ConcatBodiesOptions = {},
 ): (objects: AsyncIterable<StoredBody> | Iterable<StoredBody>) => AsyncGenerator<LogText> {
-  const { onError } = options
+  const onError = callback('onError', options.onError)
   const signal = abortSignal('signal', options.signal)
   const maxTextBytes = byteCount('maxTextBytes', options.maxTextBytes, DEFAULT_MAX_TEXT_BYTES)
   return async function* (objects) {

@@ -1,10 +1,10 @@
 import { abortable } from './abortable.js'
-import { AGGREGATED, createDigester, writeDigest } from './digester.js'
+import { AGGREGATED, createDigester, writeDigest, type DigestState } from './digester.js'
 import type { FlowLogError } from './errors.js'
 import type { LogText } from './flowLogText.js'
 import { DEFAULT_MAX_TEXT_BYTES, readBody, type StoredBody } from './concatBodies.js'
 import { digestInWorkers } from './digestInWorkers.js'
-import { abortSignal, positiveInteger } from './options.js'
+import { abortSignal, callback, fieldList, positiveInteger } from './options.js'
 
 export interface DigestOptions {
   /**
@@ -53,32 +53,37 @@ export interface DigestOptions {
 export function digest(
   options: DigestOptions = {},
 ): (input: AsyncIterable<DigestInput> | Iterable<DigestInput>) => AsyncGenerator<Uint8Array> {
-  const { window = 'overall', keyFields, fields, onError, onProgress } = options
+  const { window = 'overall' } = options
+  const keyFields = fieldList('keyFields', options.keyFields)
+  const fields = fieldList('fields', options.fields)
+  const onError = callback('onError', options.onError)
+  const onProgress = callback('onProgress', options.onProgress)
   if (window !== 'overall' && window !== 'group') throw new TypeError(`window must be 'overall' or 'group', got ${String(window)}`)
   if (keyFields !== undefined) {
-    if (!Array.isArray(keyFields) || keyFields.length === 0) throw new TypeError('keyFields must be a non-empty array of field names')
     const aggregated = keyFields.filter((field) => AGGREGATED.has(field))
     if (aggregated.length > 0) throw new TypeError(`keyFields cannot hold aggregated fields: ${aggregated.join(', ')}`)
-  }
-  if (fields !== undefined && (!Array.isArray(fields) || fields.length === 0)) {
-    throw new TypeError('fields must be a non-empty array of field names')
   }
   const workers = positiveInteger('workers', options.workers, 1)
   const signal = abortSignal('signal', options.signal)
 
   return async function* (input) {
+    let state: DigestState
     if (workers > 1) {
-      yield* writeDigest(await digestInWorkers(input, { fields, keyFields, onError, onProgress, count: workers, signal }), window, signal)
-      return
+      state = await digestInWorkers(input, { fields, keyFields, onError, onProgress, count: workers, signal })
+    } else {
+      const digester = createDigester({ fields, keyFields, onError })
+      for await (const item of abortable(input, signal)) {
+        if (!isStoredBody(item)) digester.push(item)
+        else for await (const chunk of readBody(item, { maxTextBytes: DEFAULT_MAX_TEXT_BYTES, onError, signal })) digester.push(chunk)
+        onProgress?.(digester.takeRecords())
+      }
+      digester.end()
+      state = digester.state()
     }
-    const digester = createDigester({ fields, keyFields, onError })
-    for await (const item of abortable(input, signal)) {
-      if (!isStoredBody(item)) digester.push(item)
-      else for await (const chunk of readBody(item, { maxTextBytes: DEFAULT_MAX_TEXT_BYTES, onError, signal })) digester.push(chunk)
-      onProgress?.(digester.takeRecords())
-    }
-    digester.end()
-    yield* writeDigest(digester.state(), window, signal)
+    const present = new Set([...state.blocks.values()].flatMap((block) => block.format.fields))
+    const missing = keyFields?.filter((field) => present.size > 0 && !present.has(field)) ?? []
+    if (missing.length > 0) throw new TypeError(`keyFields ${missing.join(', ')}: in none of the formats read`)
+    yield* writeDigest(state, window, signal)
   }
 }
 

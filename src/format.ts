@@ -61,17 +61,6 @@ export function formatOf(fields: readonly string[]): Format {
 /** The default format (version 2). */
 export const DEFAULT_FORMAT = formatOf(DEFAULT_FIELDS)
 
-const FIELD_NAME = /^[a-z][a-z0-9-]*$/
-
-/**
- * Whether the tokens of a line are a header: all of them look like field names and at
- * least one is a field AWS documents. Record values never qualify: numbers, addresses,
- * `-` and upper-case words are not field names, and ids such as `vpc-0a1b` are not known fields.
- */
-export function isHeader(tokens: readonly string[]): boolean {
-  return tokens.every((token) => FIELD_NAME.test(token)) && tokens.some((token) => KNOWN_FIELDS.has(token))
-}
-
 const PROPERTY_OF = new Map([...KNOWN_FIELDS].map((field) => [field, field.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())]))
 
 /** The record property of a field: known fields in camelCase (`account-id` is `accountId`), others as they are. */

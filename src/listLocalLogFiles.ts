@@ -1,7 +1,7 @@
 import { opendir, stat } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
 import type { SkippedObject } from './listLogFiles.js'
-import { abortSignal } from './options.js'
+import { abortSignal, callback } from './options.js'
 import { parseLogFileKey, type LogFile } from './parseLogFileKey.js'
 
 export interface ListLocalLogFilesOptions {
@@ -26,7 +26,9 @@ export interface ListLocalLogFilesOptions {
  * ```
  */
 export function listLocalLogFiles(options: ListLocalLogFilesOptions): AsyncGenerator<LogFile> {
-  const { dir, prefix = '', onSkip } = options
+  const { dir, prefix = '' } = options
+  if (typeof prefix !== 'string') throw new TypeError(`prefix must be a string, got ${String(prefix)}`)
+  const onSkip = callback('onSkip', options.onSkip)
   if (typeof dir !== 'string' || dir === '') throw new TypeError(`dir must be a non-empty path, got ${String(dir)}`)
   const signal = abortSignal('signal', options.signal)
   return walk(dir)

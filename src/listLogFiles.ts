@@ -3,7 +3,7 @@ import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
 import { objectUrl, s3Failure } from './errors.js'
 import parallel from 'it-parallel'
 import { abortable } from './abortable.js'
-import { abortSignal, positiveInteger, validDate } from './options.js'
+import { abortSignal, callback, positiveInteger, validDate } from './options.js'
 import { parseLogFileKey, type LogFile, type LogFileName } from './parseLogFileKey.js'
 
 /** An object the listing passed over, and why. */
@@ -67,7 +67,9 @@ export interface ListLogFilesOptions {
  * ```
  */
 export function listLogFiles(options: ListLogFilesOptions): AsyncGenerator<LogFile> {
-  const { client, bucket, prefix = '', onSkip, accounts, regions } = options
+  const { client, bucket, prefix = '', accounts, regions } = options
+  if (typeof prefix !== 'string') throw new TypeError(`prefix must be a string, got ${String(prefix)}`)
+  const onSkip = callback('onSkip', options.onSkip)
   if (!client || typeof client.send !== 'function') throw new TypeError('client must be an S3Client')
   if (typeof bucket !== 'string' || bucket === '') throw new TypeError(`bucket must be a non-empty string, got ${String(bucket)}`)
   const start = options.start && validDate('start', options.start).getTime()

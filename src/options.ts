@@ -29,3 +29,17 @@ export function abortSignal(name: string, value: AbortSignal | undefined): Abort
   }
   return value
 }
+
+/** A list of field names: undefined, or a non-empty array of strings. */
+export function fieldList(name: string, value: readonly string[] | undefined): readonly string[] | undefined {
+  if (value !== undefined && (!Array.isArray(value) || value.length === 0 || value.some((field) => typeof field !== 'string' || field === ''))) {
+    throw new TypeError(`${name} must be a non-empty array of field names, got ${JSON.stringify(value)}`)
+  }
+  return value
+}
+
+/** A callback: undefined, or a function. */
+export function callback<T extends (...args: never[]) => unknown>(name: string, value: T | undefined): T | undefined {
+  if (value !== undefined && typeof value !== 'function') throw new TypeError(`${name} must be a function, got ${String(value)}`)
+  return value
+}

@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream'
 import parallel from 'it-parallel'
 import { abortable } from './abortable.js'
 import { FlowLogError, objectUrl, plural, redact, s3Failure, sdkAttempts } from './errors.js'
-import { abortSignal, byteCount, positiveInteger } from './options.js'
+import { abortSignal, byteCount, callback, positiveInteger } from './options.js'
 import type { LogFile } from './parseLogFileKey.js'
 
 /** A log file with the bytes of its object, as stored (gzip, plain text or Parquet). */
@@ -93,7 +93,9 @@ export const DEFAULT_STALL_TIMEOUT = 60_000
 export function prefetch(
   options: PrefetchOptions = {},
 ): (files: AsyncIterable<LogFile> | Iterable<LogFile>) => AsyncGenerator<FetchedLogFile> {
-  const { client, ordered = true, onError } = options
+  const { client, ordered = true } = options
+  if (typeof ordered !== 'boolean') throw new TypeError(`ordered must be true or false, got ${String(ordered)}`)
+  const onError = callback('onError', options.onError)
   if (client !== undefined && typeof client?.send !== 'function') throw new TypeError('client must be an S3Client')
   const concurrency = positiveInteger('concurrency', options.concurrency, DEFAULT_CONCURRENCY)
   const maxBytes = byteCount('maxBytes', options.maxBytes, DEFAULT_MAX_BYTES)
@@ -204,8 +206,11 @@ function milliseconds(name: string, value: number | undefined, fallback: number)
   if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) {
     throw new TypeError(`${name} must be a number of milliseconds > 0 or Infinity, got ${String(value)}`)
   }
-  return value
+  return value > MAX_TIMER ? Infinity : value // setTimeout would fire past its limit at once
 }
+
+/** The longest wait a timer can hold (about 24.8 days); a longer one is no timer at all. */
+const MAX_TIMER = 2 ** 31 - 1
 
 /** A failure that another attempt may well get past: a body cut short, or a stall. */
 class Transient extends Error {
@@ -326,7 +331,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(() => {
       signal.removeEventListener('abort', onAbort)
       resolve()
-    }, ms)
+    }, Math.min(ms, MAX_TIMER))
     signal.addEventListener('abort', onAbort, { once: true })
   })
 }

@@ -2,7 +2,7 @@ import { abortable } from './abortable.js'
 import type { FlowLogError } from './errors.js'
 import { propertyOf, type Format } from './format.js'
 import { BIG, textReader, type LogText } from './flowLogText.js'
-import { abortSignal } from './options.js'
+import { abortSignal, callback, fieldList } from './options.js'
 
 /**
  * A flow log record. Known fields are camelCase properties (`account-id` is `accountId`);
@@ -71,7 +71,8 @@ export const formatOfRecord = new WeakMap<FlowLogRecord, Format>()
 export function records(
   options: RecordsOptions = {},
 ): (text: AsyncIterable<LogText | string> | Iterable<LogText | string>) => AsyncGenerator<FlowLogRecord> {
-  const { fields, onError } = options
+  const fields = fieldList('fields', options.fields)
+  const onError = callback('onError', options.onError)
   const signal = abortSignal('signal', options.signal)
   return async function* (text) {
     let batch: FlowLogRecord[] = []

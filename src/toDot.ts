@@ -1,7 +1,7 @@
 import { abortable } from './abortable.js'
 import type { FlowLogError } from './errors.js'
 import { lineError, textReader, type LogText, type RecordLine } from './flowLogText.js'
-import { abortSignal, positiveInteger } from './options.js'
+import { abortSignal, callback, fieldList, positiveInteger } from './options.js'
 
 export interface ToDotOptions {
   /** The graph's name. Default `vpcflow`. */
@@ -45,7 +45,9 @@ const COLORS: Readonly<Record<string, string>> = { ACCEPT: 'green', REJECT: 'red
 export function toDot(
   options: ToDotOptions = {},
 ): (text: AsyncIterable<LogText | string> | Iterable<LogText | string>) => AsyncGenerator<Uint8Array> {
-  const { name = 'vpcflow', fields, onError } = options
+  const { name = 'vpcflow' } = options
+  const fields = fieldList('fields', options.fields)
+  const onError = callback('onError', options.onError)
   if (typeof name !== 'string') throw new TypeError(`name must be a string, got ${String(name)}`)
   const top = positiveInteger('top', options.top, Infinity)
   const signal = abortSignal('signal', options.signal)

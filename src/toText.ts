@@ -1,6 +1,6 @@
 import { abortable } from './abortable.js'
 import { DEFAULT_FORMAT, formatOf, propertyOf, type Format } from './format.js'
-import { abortSignal } from './options.js'
+import { abortSignal, fieldList } from './options.js'
 import { formatOfRecord, type FlowLogRecord } from './records.js'
 
 export interface ToTextOptions {
@@ -29,10 +29,8 @@ export interface ToTextOptions {
 export function toText(
   options: ToTextOptions = {},
 ): (records: AsyncIterable<FlowLogRecord> | Iterable<FlowLogRecord>) => AsyncGenerator<Uint8Array> {
-  if (options.fields !== undefined && (!Array.isArray(options.fields) || options.fields.length === 0)) {
-    throw new TypeError('fields must be a non-empty array of field names')
-  }
-  const fixed = options.fields && formatOf(options.fields)
+  const fields = fieldList('fields', options.fields)
+  const fixed = fields && formatOf(fields)
   const signal = abortSignal('signal', options.signal)
   return async function* (records) {
     let current: Format | undefined

@@ -68,11 +68,17 @@ describe('digest options', () => {
     )
   })
 
+  test('a key field in none of the formats read is an error, not one group of everything', async () => {
+    await expect(collectText(pipe([README], digest({ keyFields: ['srcadr', 'dstaddr'] })))).rejects.toThrow(/keyFields srcadr: in none of the formats read/)
+  })
+
   test('bad options throw TypeError at the call', () => {
     expect(() => digest({ window: 'day' as 'group' })).toThrow(TypeError)
     expect(() => digest({ keyFields: [] })).toThrow(TypeError)
     expect(() => digest({ keyFields: ['srcaddr', 'bytes'] })).toThrow(/aggregated fields: bytes/)
     expect(() => digest({ fields: [] })).toThrow(TypeError)
+    expect(() => digest({ onError: 'skip' as never })).toThrow(TypeError)
+    expect(() => toDot({ fields: [] })).toThrow(TypeError)
   })
 })
 
