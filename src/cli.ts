@@ -546,7 +546,7 @@ async function main(argv: string[]): Promise<number> {
     parseEndpoint(options.endpoint)
     const [accounts, regions, flowLogIds] = [options.account, options.region, options.flowLogId].map((values) => (values?.length ? values : undefined))
     const predicates: LogFilePredicate[] = []
-    if (start || end) predicates.push(byTime(start ?? new Date(0), end ?? now))
+    if (start || end) predicates.push(usage(() => byTime(start ?? new Date(0), end ?? now)))
     if (accounts) predicates.push(byAccount(...accounts))
     if (regions) predicates.push(byRegion(...regions))
     if (flowLogIds) predicates.push(byFlowLogId(...flowLogIds))

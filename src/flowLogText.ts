@@ -199,6 +199,8 @@ export function textReader(options: TextReaderOptions): { push(chunk: LogText | 
 
   function readLine(bytes: Buffer, start: number, end: number): void {
     line++
+    // A byte order mark some editors write at the start of a file is not part of the header.
+    if (line === 1 && bytes[start] === 0xef && bytes[start + 1] === 0xbb && bytes[start + 2] === 0xbf) start += 3
     let i = start
     while (i < end && isBlank(bytes[i]!)) i++
     if (i === end) return

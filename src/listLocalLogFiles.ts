@@ -1,5 +1,7 @@
+import type { Dirent } from 'node:fs'
 import { opendir, stat } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
+import { FlowLogError } from './errors.js'
 import type { SkippedObject } from './listLogFiles.js'
 import { abortSignal, callback } from './options.js'
 import { parseLogFileKey, type LogFile } from './parseLogFileKey.js'
@@ -35,15 +37,22 @@ export function listLocalLogFiles(options: ListLocalLogFilesOptions): AsyncGener
 
   async function* walk(folder: string): AsyncGenerator<LogFile> {
     signal?.throwIfAborted()
-    const entries = []
-    for await (const entry of await opendir(folder)) entries.push(entry)
+    const entries: Dirent[] = []
+    try {
+      for await (const entry of await opendir(folder)) entries.push(entry)
+    } catch (error) {
+      throw new FlowLogError(`listing the folder failed: ${(error as Error).message}`, { code: 'REQUEST_FAILED', object: folder, cause: error })
+    }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     for (const entry of entries) {
       const path = join(folder, entry.name)
       const key = keyOf(path)
-      if (entry.isDirectory()) {
-        if (prefix.startsWith(key + '/') || (key + '/').startsWith(prefix)) yield* walk(path)
-      } else if (entry.isFile() && key.startsWith(prefix)) {
+      // A link to a file is read as the file; a link to a folder is not followed (it could loop).
+      const found = entry.isSymbolicLink() ? await stat(path).catch(() => undefined) : entry
+      if (found?.isDirectory()) {
+        if (entry.isSymbolicLink()) onSkip?.({ bucket: dir, key, path, size: 0, reason: 'link to a folder' })
+        else if (prefix.startsWith(key + '/') || (key + '/').startsWith(prefix)) yield* walk(path)
+      } else if (found?.isFile() && key.startsWith(prefix)) {
         yield* consider(path, (await stat(path)).size)
       }
     }

@@ -61,6 +61,12 @@ describe('digest options', () => {
     expect(await collectText(pipe([b, a], digest()))).toBe(expected)
   })
 
+  test('a byte order mark before the header is passed over', async () => {
+    expect(await collectText(pipe([`\ufeff${V2_HEADER}\n${ORIGINAL_README[0]}\n`], digest()))).toBe(
+      await collectText(pipe([`${V2_HEADER}\n${ORIGINAL_README[0]}\n`], digest())),
+    )
+  })
+
   test('headerless text is read in the fields the caller names', async () => {
     const text = '10.0.0.1 10.0.0.2 443 5\n10.0.0.1 10.0.0.2 443 6\n'
     expect(await collectText(pipe([text], digest({ fields: ['srcaddr', 'dstaddr', 'dstport', 'bytes'] })))).toBe(

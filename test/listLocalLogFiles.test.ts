@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, sep } from 'node:path'
 import type { S3Client } from '@aws-sdk/client-s3'
@@ -74,6 +74,21 @@ describe('listLocalLogFiles', () => {
     ])
   })
 
+  test('reads a link to a file as the file, and reports a link to a folder instead of following it', async () => {
+    const linked = await mkdtemp(join(tmpdir(), 'vpcflow-links-'))
+    try {
+      const target = join(dir, ...fileKey(spec('aaaa1111', 'default')).split('/'))
+      await symlink(target, join(linked, fileKey(spec('dddd4444', 'default')).split('/').pop()!))
+      await symlink(dir, join(linked, 'AWSLogs'))
+      const skipped: SkippedObject[] = []
+      const files = await collect(listLocalLogFiles({ dir: linked, onSkip: (object) => skipped.push(object) }))
+      expect(files.map((file) => [file.hash, file.size])).toEqual([['dddd4444', gzipLog([RECORD]).byteLength]])
+      expect(skipped.map((object) => [object.key, object.reason])).toEqual([['AWSLogs', 'link to a folder']])
+    } finally {
+      await rm(linked, { recursive: true, force: true })
+    }
+  })
+
   test('lists only keys under the prefix', async () => {
     const files = await collect(listLocalLogFiles({ dir, prefix: 'AWSLogs/aws-account-id=' }))
     expect(files.map((file) => file.hash)).toEqual(['bbbb2222'])
@@ -100,7 +115,11 @@ describe('listLocalLogFiles', () => {
   })
 
   test('a missing folder rejects; bad options throw at the call', async () => {
-    await expect(collect(listLocalLogFiles({ dir: join(dir, 'nope') }))).rejects.toThrow(/ENOENT/)
+    await expect(collect(listLocalLogFiles({ dir: join(dir, 'nope') }))).rejects.toMatchObject({
+      name: 'FlowLogError',
+      code: 'REQUEST_FAILED',
+      object: join(dir, 'nope'),
+    })
     expect(() => listLocalLogFiles({ dir: '' })).toThrow(TypeError)
   })
 })
