@@ -1,9 +1,8 @@
-import { abortable } from './abortable.js'
-import { AGGREGATED, createDigester, writeDigest, type DigestState } from './digester.js'
+import { AGGREGATED, writeDigest } from './digester.js'
 import type { FlowLogError } from './errors.js'
 import type { LogText } from './flowLogText.js'
-import { DEFAULT_MAX_TEXT_BYTES, readBody, type StoredBody } from './concatBodies.js'
-import { digestInWorkers } from './digestInWorkers.js'
+import type { StoredBody } from './concatBodies.js'
+import { gather } from './gather.js'
 import { abortSignal, callback, fieldList, positiveInteger } from './options.js'
 
 export interface DigestOptions {
@@ -22,8 +21,9 @@ export interface DigestOptions {
   /** Lenient reading: malformed lines are skipped and reported here. Default: they throw. */
   onError?: (error: FlowLogError) => void
   /**
-   * Worker threads to read in, a log file at a time to each (text without a source all
-   * goes to one). The output is the same bytes for any number. Default 1: this thread.
+   * Readers, a log file at a time to each: this thread and `workers - 1` worker threads
+   * (text without a source is read in this thread). The output is the same bytes for any
+   * number. Default 1: this thread alone.
    */
   workers?: number
   /** Told, as reading goes, how many more record lines were read: for progress reports. */
@@ -67,19 +67,7 @@ export function digest(
   const signal = abortSignal('signal', options.signal)
 
   return async function* (input) {
-    let state: DigestState
-    if (workers > 1) {
-      state = await digestInWorkers(input, { fields, keyFields, onError, onProgress, count: workers, signal })
-    } else {
-      const digester = createDigester({ fields, keyFields, onError })
-      for await (const item of abortable(input, signal)) {
-        if (!isStoredBody(item)) digester.push(item)
-        else for await (const chunk of readBody(item, { maxTextBytes: DEFAULT_MAX_TEXT_BYTES, onError, signal })) digester.push(chunk)
-        onProgress?.(digester.takeRecords())
-      }
-      digester.end()
-      state = digester.state()
-    }
+    const state = await gather(input, { fields, keyFields, onError, onProgress, count: workers, signal })
     const present = new Set([...state.blocks.values()].flatMap((block) => block.format.fields))
     const missing = keyFields?.filter((field) => present.size > 0 && !present.has(field)) ?? []
     if (missing.length > 0) throw new TypeError(`keyFields ${missing.join(', ')}: in none of the formats read`)

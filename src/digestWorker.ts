@@ -1,6 +1,6 @@
 /**
  * A worker thread of a parallel digest: reads the text of the log files it is sent,
- * gathers their groups, and sends them back at the end. See `digestInWorkers`.
+ * gathers their groups, and sends them back at the end. See `gather`.
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { DEFAULT_MAX_TEXT_BYTES, readBody } from './concatBodies.js'

@@ -1,9 +1,11 @@
 import { Worker } from 'node:worker_threads'
 import { abortable, untilAborted } from './abortable.js'
-import { mergeDigests, type DigesterOptions, type DigestParts, type DigestState } from './digester.js'
+import { DEFAULT_MAX_TEXT_BYTES, readBody } from './concatBodies.js'
+import { createDigester, mergeDigests, partsOf, type DigesterOptions, type DigestParts, type DigestState } from './digester.js'
 import type { FromWorker, PlainError, ToWorker } from './digestWorker.js'
 import { FlowLogError } from './errors.js'
 import { isStoredBody, type DigestInput } from './digest.js'
+import type { LogText } from './flowLogText.js'
 import type { LogObject } from './parseLogFileKey.js'
 
 /** Chunks sent to a worker and not yet read by it, at most: enough to keep it busy, no more. */
@@ -13,13 +15,14 @@ const BODY = 4
 const YOUNG_GENERATION_MB = 8
 
 /**
- * Digests in `count` worker threads, a log file at a time to each: a stored body goes
- * whole to the least busy worker, which inflates and reads it; the text chunks of one
- * source all go to the same worker (so its header and line numbers hold), each new source
- * to the least busy worker, and text without a source to the first. The workers' groups
- * are then merged, which gives exactly what one reader would have gathered.
+ * Gathers the groups of a digest with `count` readers: this thread and `count - 1` worker
+ * threads, a log file at a time to each. A stored body goes whole to a worker with room,
+ * which inflates and reads it, or else is read here; the text chunks of one source all go
+ * to the same reader (so its header and line numbers hold), and text without a source is
+ * read here. The readers' groups are then merged, which gives exactly what one reader
+ * would have gathered.
  */
-export async function digestInWorkers(
+export async function gather(
   input: AsyncIterable<DigestInput> | Iterable<DigestInput>,
   options: DigesterOptions & {
     readonly count: number
@@ -28,32 +31,45 @@ export async function digestInWorkers(
   },
 ): Promise<DigestState> {
   const { count, signal, onError, onProgress } = options
-  const workers = Array.from({ length: count }, () => startWorker(options))
+  // This thread is one of the readers: it takes what the worker threads have no room for.
+  const workers = Array.from({ length: count - 1 }, () => startWorker(options))
+  const local = createDigester(options)
+  const readLocally = (chunk: LogText | string): void => {
+    local.push(chunk)
+    onProgress?.(local.takeRecords())
+  }
+  /** A worker thread with room for a message of this weight, if any. */
+  const withRoom = (weight: number): DigestWorker | undefined => workers.find((worker) => worker.inFlight + weight <= IN_FLIGHT)
   try {
-    let current: { source: LogObject | undefined; worker: DigestWorker; id: number } | undefined
+    let current: { source: LogObject | undefined; worker: DigestWorker | undefined; id: number } | undefined
     let ids = 0
     for await (const chunk of abortable(input, signal)) {
+      for (const worker of workers) worker.check()
       if (isStoredBody(chunk)) {
-        // A whole body goes to the least busy worker, which inflates and reads it.
-        const worker = workers.reduce((a, b) => (b.inFlight < a.inFlight ? b : a))
-        await untilAborted(worker.room(), signal)
-        worker.send({ type: 'body', file: chunk.file, bytes: chunk.body })
+        // A whole body goes to a worker with room, which inflates and reads it, or is read here.
         current = undefined
+        const worker = withRoom(BODY)
+        if (worker) worker.send({ type: 'body', file: chunk.file, bytes: chunk.body })
+        else for await (const text of readBody(chunk, { maxTextBytes: DEFAULT_MAX_TEXT_BYTES, onError, signal })) readLocally(text)
         continue
       }
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
       const source = typeof chunk === 'string' ? undefined : chunk.source
       let named: LogObject | undefined
       if (!current || current.source !== source) {
-        const worker = source ? workers.reduce((a, b) => (b.inFlight < a.inFlight ? b : a)) : workers[0]!
-        current = { source, worker, id: ++ids }
+        // The text of one source stays with one reader; text without a source is read here.
+        current = { source, worker: source ? withRoom(1) : undefined, id: ++ids }
         named = source
       }
+      if (!current.worker) {
+        readLocally(chunk)
+        continue
+      }
       await untilAborted(current.worker.room(), signal)
-      current.worker.send({ type: 'text', id: current.id, source: named, bytes })
+      current.worker.send({ type: 'text', id: current.id, source: named, bytes: typeof chunk === 'string' ? Buffer.from(chunk) : chunk })
     }
+    local.end()
     const parts = await untilAborted(Promise.all(workers.map((worker) => worker.finish())), signal)
-    return mergeDigests(parts)
+    return mergeDigests([partsOf(local.state()), ...parts])
   } finally {
     for (const worker of workers) void worker.thread.terminate()
   }
@@ -63,6 +79,8 @@ export async function digestInWorkers(
     readonly inFlight: number
     /** Resolves when the worker can take another chunk; rejects when it failed. */
     room(): Promise<void>
+    /** Throws what made the worker fail, if anything did. */
+    check(): void
     send(message: ToWorker): void
     /** Ends the worker's input and resolves with its groups. */
     finish(): Promise<DigestParts>
@@ -125,6 +143,9 @@ export async function digestInWorkers(
       thread,
       get inFlight() {
         return inFlight
+      },
+      check() {
+        if (failure) throw failure
       },
       async room() {
         while (!failure && inFlight >= IN_FLIGHT) await new Promise<void>((resolve) => (wake = resolve))
