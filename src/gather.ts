@@ -12,7 +12,7 @@ import type { LogObject } from './parseLogFileKey.js'
 const IN_FLIGHT = 8
 /** What a stored body counts for against IN_FLIGHT: it becomes many chunks of text. */
 const BODY = 4
-const YOUNG_GENERATION_MB = 8
+const YOUNG_GENERATION_MB = 4
 
 /**
  * Gathers the groups of a digest with `count` readers: this thread and `count - 1` worker
