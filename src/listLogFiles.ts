@@ -1,7 +1,6 @@
 import { setMaxListeners } from 'node:events'
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
 import { objectUrl, s3Failure } from './errors.js'
-import parallel from 'it-parallel'
 import { abortable } from './abortable.js'
 import { abortSignal, callback, positiveInteger, validDate } from './options.js'
 import { parseLogFileKey, type LogFile, type LogFileName } from './parseLogFileKey.js'
@@ -38,8 +37,8 @@ export interface ListLogFilesOptions {
    * a prefix that ends in `AWSLogs/` that folder is planned; with a folder (`''`,
    * `my/prefix/`) the `AWSLogs/` right under it is planned and whatever else is beside it is
    * listed whole; any other prefix is listed whole. Under `AWSLogs/` only the four AWS
-   * layouts are seen. The files of each region's window are gathered before they are
-   * yielded (a 90-day window of one region is some 26,000 files).
+   * layouts are seen. Each region is listed a page at a time, at most a page ahead of the
+   * consumer.
    */
   end?: Date
   /** Only files of these accounts. */
@@ -202,8 +201,8 @@ export function listLogFiles(options: ListLogFilesOptions): AsyncGenerator<LogFi
         if (name !== undefined && (!regions || regions.includes(name))) regionFolders.push({ folder: region, layout })
       }
     }
-    const tasks = regionFolders.map(({ folder, layout }) => () => listDays(folder, layout, signal))
-    for await (const files of abortable(parallel(tasks, { concurrency, ordered: true }), signal)) {
+    const pages = regionFolders.map(({ folder, layout }) => listDays(folder, layout, signal))
+    for await (const files of abortable(inOrder(pages, concurrency), signal)) {
       for (const file of files) {
         signal.throwIfAborted()
         yield file
@@ -212,24 +211,49 @@ export function listLogFiles(options: ListLogFilesOptions): AsyncGenerator<LogFi
   }
 
   /** The files of one region folder whose day folders lie in the window. */
-  async function listDays(folder: string, layout: Layout, signal: AbortSignal): Promise<LogFile[]> {
+  /** The files of one region folder whose day folders lie in the window, a page at a time. */
+  async function* listDays(folder: string, layout: Layout, signal: AbortSignal): AsyncGenerator<LogFile[]> {
     const from = start === undefined ? undefined : folder + layout.day(new Date(start)).slice(0, -1)
     const after = end === undefined ? undefined : folder + layout.day(new Date(end + DAY))
-    const files: LogFile[] = []
     let ContinuationToken: string | undefined
     do {
       const listed = await page({ Prefix: folder, StartAfter: from, ContinuationToken }, signal)
       const objects = listed.Contents ?? []
       const inWindow = after === undefined ? objects : objects.filter((object) => (object.Key ?? '') < after)
-      files.push(...logFiles(inWindow))
+      yield [...logFiles(inWindow)]
       const past = inWindow.length < objects.length
       ContinuationToken = listed.IsTruncated && !past ? listed.NextContinuationToken : undefined
     } while (ContinuationToken)
-    return files
   }
 }
 
 const DAY = 86_400_000
+
+/**
+ * The items of several sources, one source after another, while up to `ahead` of them
+ * (the current one included) already fetch their next item: listings of several folders
+ * run side by side, each at most a page ahead of the consumer, and come out in order.
+ */
+async function* inOrder<T>(sources: ReadonlyArray<AsyncGenerator<T>>, ahead: number): AsyncGenerator<T> {
+  const next: Array<Promise<IteratorResult<T>>> = []
+  let head = 0
+  let started = 0
+  const request = (i: number): void => {
+    next[i] = sources[i]!.next()
+    next[i]!.catch(() => {}) // awaited in its turn; until then its failure is not unhandled
+  }
+  try {
+    for (; head < sources.length; head++) {
+      while (started < sources.length && started < head + ahead) request(started++)
+      for (let result = await next[head]!; !result.done; result = await next[head]!) {
+        request(head)
+        yield result.value
+      }
+    }
+  } finally {
+    for (let i = head; i < started; i++) void sources[i]!.return(undefined).catch(() => {})
+  }
+}
 
 /** Where a layout puts the service, region and day folders. */
 interface Layout {

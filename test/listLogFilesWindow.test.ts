@@ -91,6 +91,15 @@ describe('a listing given a window, accounts or regions', () => {
     expect(new Set(counts).size).toBe(1)
   })
 
+  test('streams: each region is listed a page at a time, at most a page ahead of the consumer', async () => {
+    const big = memoryBucket(BUCKET, bucketKeys(12, 5)) // some 3,500 files per region folder: several pages each
+    const files = listLogFiles({ client: big.client, bucket: BUCKET, prefix: 'AWSLogs/', regions: ['us-east-1'], concurrency: 2 })
+    await files.next()
+    // The root, the region folders of 5 account folders, then the first page of 2 regions and the next page of the first.
+    expect(big.calls).toBeLessThanOrEqual(1 + 5 + 3)
+    await files.return(undefined)
+  })
+
   test('accounts and regions alone narrow the folders listed', async () => {
     bucket.reset()
     const files = await collect(listLogFiles({ client: bucket.client, bucket: BUCKET, accounts: [ACCOUNTS[1]!], regions: ['eu-west-1'] }))
