@@ -98,28 +98,43 @@ const NASTY = { ...PLAIN, enis: ['eni-0a', 'eni-"q"', 'eni-\\b', 'eni-\\"x', 'en
  * the earliest start and latest end overall; the header, then lines sorted by their key
  * (the key fields joined by spaces) in code-unit order. No file at all: no output.
  */
-function referenceDigest(files: readonly (readonly Rec[])[]): string {
+function referenceDigest(
+  files: readonly (readonly Rec[])[],
+  options: { window?: 'overall' | 'group'; keyFields?: readonly string[] } = {},
+): string {
   if (files.length === 0) return ''
-  const groups = new Map<string, { packets: bigint; bytes: bigint }>()
+  const fields = HEADER.split(' ')
+  const aggregated = ['packets', 'bytes', 'start', 'end']
+  const isKey = (field: string): boolean => !aggregated.includes(field) && (!options.keyFields || options.keyFields.includes(field))
+  const output = fields.filter((field) => aggregated.includes(field) || isKey(field))
+  const groups = new Map<string, { packets: bigint; bytes: bigint; start: number; end: number }>()
   let earliest = Infinity
   let latest = -Infinity
   for (const r of files.flat()) {
     if (r.status !== 'OK') continue
     const [srcport, dstport] = r.srcport >= r.dstport ? [0, r.dstport] : [r.srcport, 0]
-    const key = ['2', r.account, r.eni, r.src, r.dst, srcport, dstport, r.protocol, r.action, r.status].join(' ')
-    const group = groups.get(key) ?? { packets: 0n, bytes: 0n }
+    const values: Record<string, string | number> = {
+      version: '2', 'account-id': r.account, 'interface-id': r.eni, srcaddr: r.src, dstaddr: r.dst,
+      srcport, dstport, protocol: r.protocol, action: r.action, 'log-status': r.status,
+    }
+    const key = fields.filter(isKey).map((field) => values[field]).join(' ')
+    const group = groups.get(key) ?? { packets: 0n, bytes: 0n, start: Infinity, end: -Infinity }
     group.packets += BigInt(r.packets)
     group.bytes += BigInt(r.bytes)
+    group.start = Math.min(group.start, r.start)
+    group.end = Math.max(group.end, r.end)
     groups.set(key, group)
     earliest = Math.min(earliest, r.start)
     latest = Math.max(latest, r.end)
   }
   const lines = [...groups.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((key) => {
-    const k = key.split(' ')
-    const { packets, bytes } = groups.get(key)!
-    return [...k.slice(0, 8), packets, bytes, earliest, latest, ...k.slice(8)].join(' ')
+    const parts = key.split(' ')
+    const group = groups.get(key)!
+    const span = options.window === 'group' ? group : { start: earliest, end: latest }
+    const sums: Record<string, bigint | number> = { packets: group.packets, bytes: group.bytes, start: span.start, end: span.end }
+    return output.map((field) => (field in sums ? sums[field] : parts.shift())).join(' ')
   })
-  return [HEADER, ...lines].map((l) => `${l}\n`).join('')
+  return [output.join(' '), ...lines].map((l) => `${l}\n`).join('')
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -182,6 +197,20 @@ describe('digest properties', () => {
           const once = await run(files.map(textOf))
           const again = await run(chunksOf(reordered.map(textOf).join(''), fractions, undefined))
           expect(again).toBe(once)
+        },
+      ),
+    )
+  })
+
+  test('with any key fields and either window, the digest equals the reference', async () => {
+    const keyable = HEADER.split(' ').filter((field) => !['packets', 'bytes', 'start', 'end'].includes(field))
+    await fc.assert(
+      fc.asyncProperty(
+        filesOf(records(PLAIN)),
+        fc.subarray(keyable, { minLength: 1 }),
+        fc.constantFrom('overall' as const, 'group' as const),
+        async (files, keyFields, window) => {
+          expect(await run(files.map(textOf), digest({ keyFields, window }))).toBe(referenceDigest(files, { keyFields, window }))
         },
       ),
     )
