@@ -493,12 +493,7 @@ describe('digest: files from concatBodies', () => {
       fetched(file('a.log.gz'), gz(text([V2_HEADER, ...README]))),
       fetched(file('b.log.gz'), gz(text([V2_HEADER, README[0]!, README[1]!, badBytes, README[2]!]))),
     ]
-    let error: unknown
-    try {
-      await through(items)
-    } catch (e) {
-      error = e
-    }
+    const error = await through(items).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(FlowLogError)
     const flowLogError = error as FlowLogError
     const object = `s3://${bucket}/AWSLogs/123456789012/vpcflowlogs/us-east-1/2018/06/20/b.log.gz`
@@ -515,12 +510,7 @@ describe('digest: files from concatBodies', () => {
       fetched(file('a.log.gz'), gz(text(README))),
       fetched(file('big.log.gz'), gz(text([V2_HEADER, ...many]))),
     ]
-    let error: unknown
-    try {
-      await through(items)
-    } catch (e) {
-      error = e
-    }
+    const error = await through(items).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(FlowLogError)
     expect((error as FlowLogError).line).toBe(2501)
     expect((error as FlowLogError).message).toContain(`s3://${bucket}/AWSLogs/123456789012/vpcflowlogs/us-east-1/2018/06/20/big.log.gz`)
