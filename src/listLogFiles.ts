@@ -1,9 +1,10 @@
 import { setMaxListeners } from 'node:events'
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
-import { objectUrl, s3Failure } from './errors.js'
+import { FlowLogError, objectUrl, s3Failure } from './errors.js'
 import { abortable } from './abortable.js'
-import { abortSignal, callback, positiveInteger, validDate } from './options.js'
+import { abortSignal, callback, milliseconds, positiveInteger, validDate } from './options.js'
 import { parseLogFileKey, type LogFile, type LogFileName } from './parseLogFileKey.js'
+import { DEFAULT_STALL_TIMEOUT } from './prefetch.js'
 
 /** An object the listing passed over, and why. */
 export interface SkippedObject {
@@ -47,6 +48,11 @@ export interface ListLogFilesOptions {
   regions?: readonly string[]
   /** Folder listings in flight at once when a window is given. Default 8. */
   concurrency?: number
+  /**
+   * Milliseconds a ListObjectsV2 request may go unanswered before it is sent again (three
+   * times in all); `Infinity` to wait forever. Default 60 000, as `prefetch`'s.
+   */
+  stallTimeout?: number
   /** Called for each object that is not listed: zero-byte objects and keys that are not flow log files. */
   onSkip?: (object: SkippedObject) => void
   /** Stops the listing; the iteration then rejects with the signal's reason. */
@@ -80,6 +86,7 @@ export function listLogFiles(options: ListLogFilesOptions): AsyncGenerator<LogFi
     if (list !== undefined && (!Array.isArray(list) || list.length === 0)) throw new TypeError(`${name} must be a non-empty array`)
   }
   const concurrency = positiveInteger('concurrency', options.concurrency, 8)
+  const stallTimeout = milliseconds('stallTimeout', options.stallTimeout, DEFAULT_STALL_TIMEOUT)
   const outer = abortSignal('signal', options.signal) ?? new AbortController().signal
 
   const wanted = (file: LogFileName): boolean => {
@@ -94,18 +101,44 @@ export function listLogFiles(options: ListLogFilesOptions): AsyncGenerator<LogFi
   const planned = start !== undefined || end !== undefined || accounts !== undefined || regions !== undefined
   return planned ? listPlanned() : listAll(prefix, outer)
 
-  /** One ListObjectsV2 request. */
+  /**
+   * One ListObjectsV2 request. One that gets no answer within `stallTimeout` is sent again
+   * (the SDK retries errors, not silence), up to LIST_ATTEMPTS times in all.
+   */
   async function page(
     input: { Prefix: string; Delimiter?: string; StartAfter?: string; ContinuationToken?: string },
     signal = outer,
   ) {
-    signal.throwIfAborted()
-    try {
-      return await client.send(new ListObjectsV2Command({ Bucket: bucket, ...input, Prefix: input.Prefix || undefined }), {
-        abortSignal: signal,
-      })
-    } catch (error) {
-      throw s3Failure('ListObjectsV2', objectUrl({ bucket, key: input.Prefix }), error, signal)
+    const command = new ListObjectsV2Command({ Bucket: bucket, ...input, Prefix: input.Prefix || undefined })
+    const object = objectUrl({ bucket, key: input.Prefix })
+    for (let attempt = 1; ; attempt++) {
+      signal.throwIfAborted()
+      const request = new AbortController()
+      const onAbort = (): void => request.abort(signal.reason)
+      signal.addEventListener('abort', onAbort, { once: true })
+      let stalled = false
+      const timer =
+        stallTimeout === Infinity
+          ? undefined
+          : setTimeout(() => {
+              stalled = true
+              request.abort(new Error('stalled'))
+            }, stallTimeout)
+      try {
+        return await client.send(command, { abortSignal: request.signal })
+      } catch (error) {
+        if (!stalled) throw s3Failure('ListObjectsV2', object, error, signal, attempt - 1)
+        if (attempt === LIST_ATTEMPTS) {
+          throw new FlowLogError(`ListObjectsV2 stalled: no answer within ${stallTimeout} ms, ${LIST_ATTEMPTS} attempts`, {
+            code: 'REQUEST_FAILED',
+            object,
+            attempts: LIST_ATTEMPTS,
+          })
+        }
+      } finally {
+        clearTimeout(timer)
+        signal.removeEventListener('abort', onAbort)
+      }
     }
   }
 
@@ -228,6 +261,8 @@ export function listLogFiles(options: ListLogFilesOptions): AsyncGenerator<LogFi
 }
 
 const DAY = 86_400_000
+/** Sends of a listing request that goes unanswered. */
+const LIST_ATTEMPTS = 3
 
 /**
  * The items of several sources, one source after another, while up to `ahead` of them

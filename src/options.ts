@@ -43,3 +43,15 @@ export function callback<T extends (...args: never[]) => unknown>(name: string, 
   if (value !== undefined && typeof value !== 'function') throw new TypeError(`${name} must be a function, got ${String(value)}`)
   return value
 }
+
+/** A wait in milliseconds: above 0, or Infinity. */
+export function milliseconds(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) {
+    throw new TypeError(`${name} must be a number of milliseconds > 0 or Infinity, got ${String(value)}`)
+  }
+  return value > MAX_TIMER ? Infinity : value // setTimeout would fire past its limit at once
+}
+
+/** The longest wait a timer can hold (about 24.8 days); a longer one is no timer at all. */
+export const MAX_TIMER = 2 ** 31 - 1

@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream'
 import parallel from 'it-parallel'
 import { abortable } from './abortable.js'
 import { FlowLogError, objectUrl, plural, redact, s3Failure, sdkAttempts } from './errors.js'
-import { abortSignal, byteCount, callback, positiveInteger } from './options.js'
+import { MAX_TIMER, abortSignal, byteCount, callback, milliseconds, positiveInteger } from './options.js'
 import type { LogFile } from './parseLogFileKey.js'
 
 /** A log file with the bytes of its object, as stored (gzip, plain text or Parquet). */
@@ -201,16 +201,6 @@ function backoffOf(backoff: PrefetchOptions['backoff']): (retry: number) => numb
   return (retry) => Math.random() * Math.min(MAX_BACKOFF, base * 2 ** (retry - 1))
 }
 
-function milliseconds(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) {
-    throw new TypeError(`${name} must be a number of milliseconds > 0 or Infinity, got ${String(value)}`)
-  }
-  return value > MAX_TIMER ? Infinity : value // setTimeout would fire past its limit at once
-}
-
-/** The longest wait a timer can hold (about 24.8 days); a longer one is no timer at all. */
-const MAX_TIMER = 2 ** 31 - 1
 
 /** A failure that another attempt may well get past: a body cut short, or a stall. */
 class Transient extends Error {

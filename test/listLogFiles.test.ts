@@ -270,6 +270,23 @@ describe('listLogFiles', () => {
     expect((error as FlowLogError).object).toBe('s3://no-such-flow-logs/')
   })
 
+  test('a listing request that gets no answer is sent again after stallTimeout; one that never does fails', async () => {
+    const gate = deferred()
+    let lists = 0
+    proxy.hook = (request) => (request.operation === 'ListObjectsV2' && ++lists === 1 ? { type: 'forward', hold: gate.promise } : undefined)
+    const files = await collect(listLogFiles({ client, bucket: BUCKET, stallTimeout: 100 }))
+    expect(files.length).toBeGreaterThan(0)
+    expect(lists).toBeGreaterThanOrEqual(2)
+    gate.resolve()
+
+    const never = deferred()
+    proxy.hook = (request) => (request.operation === 'ListObjectsV2' ? { type: 'forward', hold: never.promise } : undefined)
+    const error = await collect(listLogFiles({ client, bucket: BUCKET, stallTimeout: 50 })).catch((e: unknown) => e)
+    expect(error).toMatchObject({ name: 'FlowLogError', code: 'REQUEST_FAILED', object: `s3://${BUCKET}/`, attempts: 3 })
+    expect((error as Error).message).toMatch(/ListObjectsV2 stalled: no answer within 50 ms, 3 attempts/)
+    never.resolve()
+  })
+
   describe('abort', () => {
     test('an aborted signal rejects with its reason, without a request', async () => {
       const reason = new Error('stop listing')
