@@ -40,3 +40,48 @@ export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undef
     )
   })
 }
+
+/** An attempt at a request that must keep making progress: see {@link watchdog}. */
+export interface Watchdog {
+  /** Aborts when the outer signal does (with its reason), or when no progress came for the timeout. */
+  readonly signal: AbortSignal
+  /** Whether it was the timeout that aborted. */
+  readonly stalled: boolean
+  /** Progress was seen: the timeout starts again. */
+  progress(): void
+  /** Stops the timer and the listening; call it when the attempt is over. */
+  dispose(): void
+}
+
+/**
+ * A signal for one attempt at a request, linked to `outer`, that also aborts when
+ * `progress()` has not been called for `stallTimeout` ms (never, for `Infinity`). The
+ * timer starts at once.
+ */
+export function watchdog(outer: AbortSignal, stallTimeout: number): Watchdog {
+  const attempt = new AbortController()
+  const stop = (): void => attempt.abort(outer.reason)
+  outer.addEventListener('abort', stop)
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let stalled = false
+  const progress = (): void => {
+    if (stallTimeout === Infinity) return
+    clearTimeout(timer)
+    timer = setTimeout(() => {
+      stalled = true
+      attempt.abort(new Error(`no progress for ${stallTimeout} ms (stalled)`))
+    }, stallTimeout)
+  }
+  progress()
+  return {
+    signal: attempt.signal,
+    get stalled() {
+      return stalled
+    },
+    progress,
+    dispose() {
+      clearTimeout(timer)
+      outer.removeEventListener('abort', stop)
+    },
+  }
+}

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events'
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
 import { FlowLogError, objectUrl, s3Failure } from './errors.js'
-import { abortable } from './abortable.js'
+import { abortable, watchdog } from './abortable.js'
 import { abortSignal, callback, milliseconds, positiveInteger, validDate } from './options.js'
 import { parseLogFileKey, type LogFile, type LogFileName } from './parseLogFileKey.js'
 import { DEFAULT_STALL_TIMEOUT } from './prefetch.js'
@@ -113,21 +113,11 @@ export function listLogFiles(options: ListLogFilesOptions): AsyncGenerator<LogFi
     const object = objectUrl({ bucket, key: input.Prefix })
     for (let attempt = 1; ; attempt++) {
       signal.throwIfAborted()
-      const request = new AbortController()
-      const onAbort = (): void => request.abort(signal.reason)
-      signal.addEventListener('abort', onAbort, { once: true })
-      let stalled = false
-      const timer =
-        stallTimeout === Infinity
-          ? undefined
-          : setTimeout(() => {
-              stalled = true
-              request.abort(new Error('stalled'))
-            }, stallTimeout)
+      const request = watchdog(signal, stallTimeout)
       try {
         return await client.send(command, { abortSignal: request.signal })
       } catch (error) {
-        if (!stalled) throw s3Failure('ListObjectsV2', object, error, signal, attempt - 1)
+        if (!request.stalled) throw s3Failure('ListObjectsV2', object, error, signal, attempt - 1)
         if (attempt === LIST_ATTEMPTS) {
           throw new FlowLogError(`ListObjectsV2 stalled: no answer within ${stallTimeout} ms, ${LIST_ATTEMPTS} attempts`, {
             code: 'REQUEST_FAILED',
@@ -136,8 +126,7 @@ export function listLogFiles(options: ListLogFilesOptions): AsyncGenerator<LogFi
           })
         }
       } finally {
-        clearTimeout(timer)
-        signal.removeEventListener('abort', onAbort)
+        request.dispose()
       }
     }
   }

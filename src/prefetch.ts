@@ -3,7 +3,7 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { setMaxListeners } from 'node:events'
 import type { Readable } from 'node:stream'
 import parallel from 'it-parallel'
-import { abortable } from './abortable.js'
+import { abortable, watchdog } from './abortable.js'
 import { FlowLogError, objectUrl, plural, redact, s3Failure, sdkAttempts } from './errors.js'
 import { MAX_TIMER, abortSignal, byteCount, callback, milliseconds, positiveInteger } from './options.js'
 import type { LogFile } from './parseLogFileKey.js'
@@ -250,34 +250,21 @@ async function fetchObject(client: S3Client, file: LogFile, signal: AbortSignal,
  * for what the SDK gave up on, or the signal's reason.
  */
 async function fetchOnce(client: S3Client, file: LogFile, signal: AbortSignal, stallTimeout: number, before: number): Promise<Uint8Array> {
-  const attempt = new AbortController()
-  const stop = (): void => attempt.abort(signal.reason)
-  signal.addEventListener('abort', stop)
-  let timer: ReturnType<typeof setTimeout> | undefined
-  let stalled = false
-  const progress = (): void => {
-    if (stallTimeout === Infinity) return
-    clearTimeout(timer)
-    timer = setTimeout(() => {
-      stalled = true
-      attempt.abort(new Error(`no progress for ${stallTimeout} ms (stalled)`))
-    }, stallTimeout)
-  }
+  signal.throwIfAborted()
+  const attempt = watchdog(signal, stallTimeout)
   let requests = 1
   try {
-    signal.throwIfAborted()
-    progress()
     let response
     try {
       response = await client.send(new GetObjectCommand({ Bucket: file.bucket, Key: file.key }), { abortSignal: attempt.signal })
     } catch (error) {
       if (signal.aborted) throw signal.reason
       requests = sdkAttempts(error)
-      if (stalled) throw new Transient(`the response stalled: no headers ${stallTimeout} ms after sending`, requests, { cause: error })
+      if (attempt.stalled) throw new Transient(`the response stalled: no headers ${stallTimeout} ms after sending`, requests, { cause: error })
       throw s3Failure('GetObject', objectUrl(file), error, signal, before)
     }
     requests = sdkAttempts(response)
-    progress()
+    attempt.progress()
     const body = response.Body as Readable
     const length = response.ContentLength
     const destroy = (): void => {
@@ -288,7 +275,7 @@ async function fetchOnce(client: S3Client, file: LogFile, signal: AbortSignal, s
     try {
       const bytes = await readAll(body, length ?? file.size, (chunk) => {
         read += chunk
-        progress()
+        attempt.progress()
       })
       if (length !== undefined && bytes.byteLength !== length) {
         throw new Error('it ended early')
@@ -297,15 +284,14 @@ async function fetchOnce(client: S3Client, file: LogFile, signal: AbortSignal, s
     } catch (error) {
       if (signal.aborted) throw signal.reason
       const where = `after ${read} of ${length ?? '?'} bytes`
-      const why = stalled ? `the body stalled: no data for ${stallTimeout} ms ${where}` : `the body broke off ${where}: ${(error as Error).message}`
+      const why = attempt.stalled ? `the body stalled: no data for ${stallTimeout} ms ${where}` : `the body broke off ${where}: ${(error as Error).message}`
       throw new Transient(why, requests, { cause: error })
     } finally {
       attempt.signal.removeEventListener('abort', destroy)
       body.destroy()
     }
   } finally {
-    clearTimeout(timer)
-    signal.removeEventListener('abort', stop)
+    attempt.dispose()
   }
 }
 
