@@ -5,7 +5,7 @@
  */
 import type { FlowLogError } from './errors.js'
 import { formatOf, type Format } from './format.js'
-import { BIG, textReader, type LogText, type RecordLine } from './flowLogText.js'
+import { BIG, compare, textReader, type LogText, type RecordLine } from './flowLogText.js'
 import { groupTable, keyBuffer, type Count, type Group, type GroupTable, type GroupTableParts } from './groupTable.js'
 
 /** The groups of one output format. */
@@ -232,9 +232,4 @@ function lineOf(format: Format, group: Group, span: { start: number; end: number
 
 function isOk(bytes: Buffer, start: number, end: number): boolean {
   return end - start === 2 && bytes[start] === 79 && bytes[start + 1] === 75
-}
-
-/** Code-unit order: for latin1 keys, the byte order of the text. */
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
 }

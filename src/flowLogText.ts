@@ -8,6 +8,11 @@ import type { LogObject } from './parseLogFileKey.js'
  */
 export type LogText = Uint8Array & { readonly source?: LogObject }
 
+/** Code-unit order, which for latin1 text (a char per byte) is the byte order: how output is sorted. */
+export function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
 /** Marks a chunk as text of `file`. */
 export function fromLogFile(chunk: Uint8Array, file: LogObject): LogText {
   return Object.defineProperty(chunk, 'source', { value: file, enumerable: false }) as LogText

@@ -5,6 +5,7 @@
  * words, so hashing and comparing take a quarter of the steps. Sums that pass 2^53 move
  * to bigints, so they stay exact.
  */
+import { compare } from './flowLogText.js'
 
 /** Packets or bytes of a group: -1 while no record had a value; a bigint past 2^53. */
 export type Count = number | bigint
@@ -214,7 +215,7 @@ export function groupTable(): GroupTable {
         const from = data[g * STRIDE + KEY_START]! * 4
         return all.toString('latin1', from, from + data[g * STRIDE + KEY_LENGTH]!)
       })
-      const order = Array.from({ length: size }, (_, g) => g).sort((a, b) => (text[a]! < text[b]! ? -1 : text[a]! > text[b]! ? 1 : 0))
+      const order = Array.from({ length: size }, (_, g) => g).sort((a, b) => compare(text[a]!, text[b]!))
       const mine = parts()
       return order.map((g) => ({
         key: text[g]!,

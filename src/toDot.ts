@@ -1,6 +1,6 @@
 import { abortable } from './abortable.js'
 import type { FlowLogError } from './errors.js'
-import { lineError, textReader, type LogText, type RecordLine } from './flowLogText.js'
+import { compare, lineError, textReader, type LogText, type RecordLine } from './flowLogText.js'
 import { abortSignal, callback, fieldList, positiveInteger } from './options.js'
 
 export interface ToDotOptions {
@@ -88,10 +88,6 @@ interface Edge {
   /** For ranking: the record's bytes, 0 when absent. */
   readonly bytes: number
   readonly statement: string
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
 }
 
 function edgeOf(record: RecordLine): Edge | undefined {
