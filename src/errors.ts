@@ -58,13 +58,18 @@ export class FlowLogError extends Error {
 
   constructor(reason: string, location: ErrorLocation & { code: FlowLogErrorCode; cause?: unknown; attempts?: number }) {
     const { object, line, cause, code, attempts } = location
-    const where = [object, line === undefined ? undefined : `line ${line}`].filter(Boolean).join(' ')
+    const where = locate(location)
     super(where ? `${where}: ${reason}` : reason, cause === undefined ? undefined : { cause })
     this.code = code
     if (object !== undefined) this.object = object
     if (line !== undefined) this.line = line
     if (attempts !== undefined) Object.defineProperty(this, 'attempts', { value: attempts, enumerable: true })
   }
+}
+
+/** What a FlowLogError's message starts with: `s3://bucket/key line 12`, or either part alone, or nothing. */
+export function locate({ object, line }: ErrorLocation): string {
+  return [object, line === undefined ? undefined : `line ${line}`].filter(Boolean).join(' ')
 }
 
 /** How errors and logs name an object: `s3://bucket/key`, or the path of a local file. */

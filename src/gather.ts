@@ -3,7 +3,7 @@ import { abortable, untilAborted } from './abortable.js'
 import { DEFAULT_MAX_TEXT_BYTES, readBody } from './concatBodies.js'
 import { createDigester, mergeDigests, partsOf, type DigesterOptions, type DigestParts, type DigestState } from './digester.js'
 import type { FromWorker, PlainError, ToWorker } from './digestWorker.js'
-import { FlowLogError } from './errors.js'
+import { FlowLogError, locate } from './errors.js'
 import { isStoredBody, type DigestInput } from './digest.js'
 import type { LogText } from './flowLogText.js'
 import type { LogObject } from './parseLogFileKey.js'
@@ -178,7 +178,7 @@ export async function gather(
 /** The FlowLogError a worker reported, made again on this side. */
 function revive(error: PlainError): Error {
   if (!error.code) return new Error(error.message)
-  const where = [error.object, error.line === undefined ? undefined : `line ${error.line}`].filter(Boolean).join(' ')
+  const where = locate(error)
   const reason = where && error.message.startsWith(`${where}: `) ? error.message.slice(where.length + 2) : error.message
   return new FlowLogError(reason, { code: error.code, object: error.object, line: error.line })
 }
