@@ -39,8 +39,8 @@ const port = parentPort!
 const { fields, keyFields, lenient } = workerData as Pick<DigesterOptions, 'fields' | 'keyFields'> & { lenient: boolean }
 const onError = lenient ? (error: FlowLogError) => port.postMessage({ type: 'skipped', error: plain(error) } satisfies FromWorker) : undefined
 const digester = createDigester({ fields, keyFields, onError })
-/** The sources being read, by id, so every chunk of one keeps the same identity. */
-const sources = new Map<number, LogObject>()
+/** The source being read (a reader has one at a time), so every chunk of it keeps the same identity. */
+let current: { id: number; source: LogObject } | undefined
 
 /** Messages are handled one after another: reading a body takes turns of the event loop. */
 let queue = Promise.resolve()
@@ -59,11 +59,8 @@ port.on('message', (message: ToWorker) => {
 
 async function handle(message: ToWorker): Promise<void> {
   if (message.type === 'text') {
-    if (message.source) {
-      sources.clear()
-      sources.set(message.id, message.source)
-    }
-    const source = sources.get(message.id)
+    if (message.source) current = { id: message.id, source: message.source }
+    const source = current?.id === message.id ? current.source : undefined
     const bytes = Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength)
     digester.push(source ? fromLogFile(bytes, source) : bytes)
     port.postMessage({ type: 'read', records: digester.takeRecords() } satisfies FromWorker)

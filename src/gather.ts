@@ -100,9 +100,9 @@ export async function gather(
           resourceLimits,
         })
       : new Worker(entry, { workerData, resourceLimits })
-    let inFlight = 0
     /** What each message in flight counts for, in the order the worker reads them. */
     const weights: number[] = []
+    const inFlight = (): number => weights.reduce((sum, weight) => sum + weight, 0)
     let failure: Error | undefined
     let wake: (() => void) | undefined
     let done: { resolve: (parts: DigestParts) => void; reject: (error: Error) => void } | undefined
@@ -124,7 +124,7 @@ export async function gather(
     thread.on('message', (message: FromWorker) => {
       switch (message.type) {
         case 'read':
-          inFlight -= weights.shift()!
+          weights.shift()
           tell(() => onProgress?.(message.records))
           wake?.()
           break
@@ -142,13 +142,13 @@ export async function gather(
     return {
       thread,
       get inFlight() {
-        return inFlight
+        return inFlight()
       },
       check() {
         if (failure) throw failure
       },
       async room() {
-        while (!failure && inFlight >= IN_FLIGHT) await new Promise<void>((resolve) => (wake = resolve))
+        while (!failure && inFlight() >= IN_FLIGHT) await new Promise<void>((resolve) => (wake = resolve))
         wake = undefined
         if (failure) throw failure
       },
@@ -156,9 +156,7 @@ export async function gather(
         if (message.type === 'text' || message.type === 'body') {
           // A copy of just this chunk (a view may share a larger buffer), handed over without another copy.
           const bytes = new Uint8Array(message.bytes)
-          const weight = message.type === 'body' ? BODY : 1
-          weights.push(weight)
-          inFlight += weight
+          weights.push(message.type === 'body' ? BODY : 1)
           thread.postMessage({ ...message, bytes }, [bytes.buffer])
         } else {
           thread.postMessage(message)
