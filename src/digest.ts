@@ -41,7 +41,7 @@ export interface DigestOptions {
  * `window: 'group'`).
  *
  * The output is flow log text in the input's format: for each format, its header line,
- * then its groups sorted by their text; formats in order of their header lines. The same
+ * then its groups sorted by their key fields (byte order); formats in order of their header lines. The same
  * records give the same bytes whatever the order of lines, chunks or files.
  *
  * @example
