@@ -36,7 +36,7 @@ import {
   type SkippedObject,
   type StoredBody,
 } from './index.js'
-import { redact as redactCredentials } from './errors.js'
+import { objectUrl, redact as redactCredentials } from './errors.js'
 
 // The SDK's warning about Node versions it will drop speaks to developers, not to the
 // users of a command. It is read when a client is made; a value the user set is kept.
@@ -567,7 +567,7 @@ async function main(argv: string[]): Promise<number> {
     }
     const report = skipReport({ onSkip: (error) => verbose(`skipped ${error.message}`) })
     const onError = options.lenient ? report.add : undefined
-    const onSkip = (object: SkippedObject): void => verbose(`skipped ${object.path ?? `s3://${object.bucket}/${object.key}`}: ${object.reason}`)
+    const onSkip = (object: SkippedObject): void => verbose(`skipped ${objectUrl(object)}: ${object.reason}`)
     let client: S3Client | undefined
 
     try {
@@ -599,7 +599,7 @@ async function main(argv: string[]): Promise<number> {
       if (command === 'list') {
         const lines = pipe(files(), async function* (listed) {
           for await (const file of listed) {
-            yield options.json ? `${JSON.stringify(file)}\n` : `${file.path ?? `s3://${file.bucket}/${file.key}`}\n`
+            yield options.json ? `${JSON.stringify(file)}\n` : `${objectUrl(file)}\n`
           }
         })
         await write(lines, options.output, progress.stop)
