@@ -12,7 +12,7 @@ import { pipe } from 'it-pipe'
 import { describe, expect, test } from 'vitest'
 import { concatBodies, digest, toDot, type LogObject, type LogText } from 'vpcflow'
 import { readDot } from './support/dot.js'
-import { HEADER } from './support/flowLogs.js'
+import { HEADER, record } from './support/flowLogs.js'
 import { collectText, fakeLogFile, fetched, splitAt } from './support/text.js'
 
 fc.configureGlobal({
@@ -43,7 +43,7 @@ interface Rec {
 /** A record as a line of the default format (version 2); NODATA and SKIPDATA lines as AWS writes them. */
 function line(r: Rec): string {
   if (r.status !== 'OK') return `2 ${r.account} ${r.eni} - - - - - - - ${r.start} ${r.end} - ${r.status}`
-  return `2 ${r.account} ${r.eni} ${r.src} ${r.dst} ${r.srcport} ${r.dstport} ${r.protocol} ${r.packets} ${r.bytes} ${r.start} ${r.end} ${r.action} ${r.status}`
+  return record(r)
 }
 
 /**

@@ -60,12 +60,13 @@ export function record(fields: {
   dst: string
   srcport: number
   dstport: number
+  protocol?: number
   packets: number
   bytes: number
   start: number
   end?: number
   action?: 'ACCEPT' | 'REJECT'
 }): string {
-  const { account, eni, src, dst, srcport, dstport, packets, bytes, start, end = start + 60, action = 'ACCEPT' } = fields
-  return `2 ${account} ${eni} ${src} ${dst} ${srcport} ${dstport} 6 ${packets} ${bytes} ${start} ${end} ${action} OK`
+  const { account, eni, src, dst, srcport, dstport, protocol = 6, packets, bytes, start, end = start + 60, action = 'ACCEPT' } = fields
+  return `2 ${account} ${eni} ${src} ${dst} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} OK`
 }
