@@ -15,7 +15,7 @@ import { listLogFiles, prefetch, toDot, type LogFile } from '../dist/index.js'
 import { fileKey, LAYOUTS } from '../test/support/flowLogs.js'
 import { memoryBucket } from '../test/support/memoryBucket.js'
 import { startProxy } from '../test/support/proxy.js'
-import { createBucket, putObjects, s3Client, startS3rver } from '../test/support/s3.js'
+import { closeAll, createBucket, putObjects, s3Client, startS3rver } from '../test/support/s3.js'
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
 const smoke = process.argv.includes('--smoke')
@@ -161,10 +161,7 @@ async function prefetchLatency(): Promise<void> {
     }
     table(['concurrency', 'objects', 'seconds', 'objects/s', 'speed-up'], rows)
   } finally {
-    client.destroy()
-    direct.destroy()
-    await proxy.stop()
-    await s3.stop()
+    await closeAll(client, direct, proxy, s3)
   }
 }
 

@@ -15,7 +15,7 @@ import { deferred, waitFor } from './support/async.js'
 import { finished, killRunning, ROOT, runCli, spawnCli, untilOutput, type CliResult } from './support/cli.js'
 import { HEADER } from './support/flowLogs.js'
 import { startProxy, type Proxy } from './support/proxy.js'
-import { createBucket, putObjects, s3Client, startS3rver, type S3Server } from './support/s3.js'
+import { closeAll, createBucket, putObjects, s3Client, startS3rver, type S3Server } from './support/s3.js'
 import { collectText } from './support/text.js'
 
 const SAMPLE = join(ROOT, 'examples', 'sample-bucket')
@@ -425,11 +425,7 @@ describe('an S3 bucket (s3rver)', () => {
     uploaded = objects.filter((object) => !object.log || object.log.time < new Date('2024-05-02T00:00Z'))
     await putObjects(client, BUCKET, await Promise.all(uploaded.map(async ({ key, path }) => ({ key, body: await readFile(path) }))))
   })
-  afterAll(async () => {
-    client?.destroy()
-    await proxy?.stop()
-    await s3?.stop()
-  })
+  afterAll(() => closeAll(client, proxy, s3))
 
   test('list s3://bucket/prefix --region: exactly the matching keys, and nothing on standard error', async () => {
     const result = await runCli(['list', `s3://${BUCKET}/AWSLogs/`, '--region', 'eu-west-1', ...at(s3.endpoint)], { env: CREDENTIALS })

@@ -6,7 +6,7 @@ import { promisify } from 'node:util'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { fileKey, gzipLog, HEADER } from './support/flowLogs.js'
-import { createBucket, putObjects, s3Client, startS3rver, type S3Server } from './support/s3.js'
+import { closeAll, createBucket, putObjects, s3Client, startS3rver, type S3Server } from './support/s3.js'
 
 const run = promisify(execFile)
 const BUCKET = 'example-flow-logs'
@@ -45,10 +45,7 @@ beforeAll(async () => {
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   }
 })
-afterAll(async () => {
-  client.destroy()
-  await s3.stop()
-})
+afterAll(() => closeAll(client, s3))
 
 const example = (name: string, args: string[]) => run(process.execPath, ['--import', 'tsx', `examples/${name}`, ...args], { env, encoding: 'utf8' })
 

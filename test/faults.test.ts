@@ -24,7 +24,7 @@ import {
 import { collect, waitFor } from './support/async.js'
 import { fileKey, gzipLog, record, type FileSpec } from './support/flowLogs.js'
 import { byKey, faults, startProxy, type Proxy, type ProxyAction } from './support/proxy.js'
-import { createBucket, deleteObject, fastRetryStrategy, putObjects, s3Client, startS3rver, type S3Server } from './support/s3.js'
+import { closeAll, createBucket, deleteObject, fastRetryStrategy, putObjects, s3Client, startS3rver, type S3Server } from './support/s3.js'
 import { seededRandom } from './support/text.js'
 
 const BUCKET = 'faulty-flow-logs'
@@ -85,11 +85,7 @@ beforeAll(async () => {
   cleanDigest = (await run(direct)).digest
 })
 
-afterAll(async () => {
-  direct?.destroy()
-  await proxy?.stop()
-  await s3?.stop()
-})
+afterAll(() => closeAll(direct, proxy, s3))
 
 const clients: S3Client[] = []
 const agents: Agent[] = []

@@ -26,7 +26,7 @@ import {
 import { collect, deferred, ticks, waitFor } from './support/async.js'
 import { fileKey, gzipLog, record, type FileSpec } from './support/flowLogs.js'
 import { byKey, faults, startProxy, type Proxy, type ProxyHook } from './support/proxy.js'
-import { createBucket, putObjects, s3Client, startS3rver, type S3Server } from './support/s3.js'
+import { closeAll, createBucket, putObjects, s3Client, startS3rver, type S3Server } from './support/s3.js'
 import { seededRandom } from './support/text.js'
 
 const BUCKET = 'hygienic-flow-logs'
@@ -83,9 +83,7 @@ beforeAll(async () => {
 afterAll(async () => {
   vi.restoreAllMocks()
   process.off('unhandledRejection', onUnhandled)
-  direct?.destroy()
-  await proxy?.stop()
-  await s3?.stop()
+  await closeAll(direct, proxy, s3)
 })
 
 afterEach(() => {

@@ -18,7 +18,7 @@ import {
 } from 'vpcflow'
 import { collect } from './support/async.js'
 import { fileKey, gzipLog, type FileSpec } from './support/flowLogs.js'
-import { createBucket, putObjects, s3Client, startS3rver, type S3Server } from './support/s3.js'
+import { closeAll, createBucket, putObjects, s3Client, startS3rver, type S3Server } from './support/s3.js'
 import { collectText } from './support/text.js'
 
 const SAMPLE = new URL('../examples/sample-bucket/', import.meta.url).pathname
@@ -144,10 +144,7 @@ describe('the bundled sample bucket, local and over S3', () => {
     await walk(SAMPLE)
     await putObjects(client, BUCKET, await Promise.all(keys.map(async (key) => ({ key, body: await readFile(join(SAMPLE, key)) }))))
   })
-  afterAll(async () => {
-    client.destroy()
-    await s3.stop()
-  })
+  afterAll(() => closeAll(client, s3))
 
   test('lists the same files from the folder as from the bucket', async () => {
     const local = await collect(listLocalLogFiles({ dir: SAMPLE }))

@@ -5,7 +5,7 @@ import { FlowLogError, listLogFiles, type ListLogFilesOptions, type LogFile, typ
 import { collect, deferred, ticks, waitFor } from './support/async.js'
 import { fileKey, gzipLog, LAYOUTS, record, type FileSpec } from './support/flowLogs.js'
 import { startProxy, type Proxy } from './support/proxy.js'
-import { countCommands, createBucket, putObjects, s3Client, startS3rver, type CommandCounter, type S3Server, type TestObject } from './support/s3.js'
+import { closeAll, countCommands, createBucket, putObjects, s3Client, startS3rver, type CommandCounter, type S3Server, type TestObject } from './support/s3.js'
 
 const BUCKET = 'flow-logs'
 const MANY = 'many-flow-logs'
@@ -166,12 +166,7 @@ beforeAll(async () => {
   await putObjects(direct, MANY, manyBucket(), 64)
 })
 
-afterAll(async () => {
-  client?.destroy()
-  direct?.destroy()
-  await proxy?.stop()
-  await s3?.stop()
-})
+afterAll(() => closeAll(client, direct, proxy, s3))
 
 beforeEach(() => {
   proxy.reset()

@@ -4,7 +4,7 @@ import { listLogFiles, type LogFile } from 'vpcflow'
 import { collect } from './support/async.js'
 import { fileKey, LAYOUTS, type FileSpec } from './support/flowLogs.js'
 import { memoryBucket } from './support/memoryBucket.js'
-import { createBucket, putObjects, s3Client, startS3rver, type S3Server } from './support/s3.js'
+import { closeAll, createBucket, putObjects, s3Client, startS3rver, type S3Server } from './support/s3.js'
 import { seededRandom } from './support/text.js'
 
 const BUCKET = 'windows'
@@ -127,10 +127,7 @@ describe('against a real S3 server', () => {
     await createBucket(client, BUCKET)
     await putObjects(client, BUCKET, objects.map((o) => ({ key: o.key, body: 'x'.repeat(o.size) })))
   })
-  afterAll(async () => {
-    client.destroy()
-    await s3.stop()
-  })
+  afterAll(() => closeAll(client, s3))
 
   // s3rver pages delimiter listings unlike S3 (common prefixes do not count toward a page),
   // so delimiter queries here fit in one page.

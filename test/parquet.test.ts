@@ -4,7 +4,7 @@ import { pipe } from 'it-pipe'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { concatBodies, digest, FlowLogError, listLogFiles, prefetch, records, skipReport, toDot } from 'vpcflow'
 import { fileKey, type FileSpec } from './support/flowLogs.js'
-import { createBucket, putObjects, s3Client, startS3rver, type S3Server } from './support/s3.js'
+import { closeAll, createBucket, putObjects, s3Client, startS3rver, type S3Server } from './support/s3.js'
 import { toParquet, type Codec } from './support/parquet.js'
 import { collect } from './support/async.js'
 import { collectText, fakeLogFile, fetched, sample } from './support/text.js'
@@ -35,10 +35,7 @@ describe('Parquet from the S3 test server', () => {
     client = s3Client(s3.endpoint)
     await createBucket(client, BUCKET)
   })
-  afterAll(async () => {
-    client.destroy()
-    await s3.stop()
-  })
+  afterAll(() => closeAll(client, s3))
 
   test('snappy, gzip and zstd files listed, fetched and digested give the digest of the same records in text', async () => {
     const texts = ['default-v2.log', 'custom-v5-service-path.log', 'custom-v3-tcp-flags.log'].map(sample)

@@ -15,7 +15,7 @@ import {
 } from 'vpcflow'
 import { fileKey, gzipLog, HEADER, type FileSpec } from './support/flowLogs.js'
 import { startProxy, type Proxy } from './support/proxy.js'
-import { createBucket, putObjects, s3Client, startS3rver, type S3Server, type TestObject } from './support/s3.js'
+import { closeAll, createBucket, putObjects, s3Client, startS3rver, type S3Server, type TestObject } from './support/s3.js'
 
 const BUCKET = 'pipeline-flow-logs'
 const CORRUPT = 'corrupt-flow-logs'
@@ -153,12 +153,7 @@ beforeAll(async () => {
   ])
 })
 
-afterAll(async () => {
-  client?.destroy()
-  direct?.destroy()
-  await proxy?.stop()
-  await s3?.stop()
-})
+afterAll(() => closeAll(client, direct, proxy, s3))
 
 beforeEach(() => {
   proxy.reset()

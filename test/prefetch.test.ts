@@ -6,17 +6,7 @@ import { FlowLogError, listLogFiles, prefetch, type FetchedLogFile, type LogFile
 import { collect, deferred, ticks, waitFor, type Deferred } from './support/async.js'
 import { fileKey, gzipLog, LAYOUTS, record, type FileSpec } from './support/flowLogs.js'
 import { s3Error, startProxy, type Proxy } from './support/proxy.js'
-import {
-  countCommands,
-  createBucket,
-  deleteObject,
-  putObjects,
-  s3Client,
-  startS3rver,
-  type CommandCounter,
-  type S3Server,
-  type TestObject,
-} from './support/s3.js'
+import { closeAll, countCommands, createBucket, deleteObject, putObjects, s3Client, startS3rver, type CommandCounter, type S3Server, type TestObject } from './support/s3.js'
 
 const BUCKET = 'prefetch-flow-logs'
 const COUNT = 40
@@ -79,11 +69,7 @@ beforeAll(async () => {
   await deleteObject(direct, BUCKET, gone.key)
 })
 
-afterAll(async () => {
-  direct?.destroy()
-  await proxy?.stop()
-  await s3?.stop()
-})
+afterAll(() => closeAll(direct, proxy, s3))
 
 /** Clients made by a test, destroyed after it; and gates to open after it, so that no response stays held. */
 const clients: S3Client[] = []

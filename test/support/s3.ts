@@ -204,3 +204,9 @@ export async function putObjects(
 export async function deleteObject(client: S3Client, bucket: string, key: string): Promise<void> {
   await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }))
 }
+
+/** Destroys the clients, then stops the servers in the order given (a proxy before its server); parts never made are passed over. */
+export async function closeAll(...parts: Array<{ destroy(): void } | { stop(): Promise<void> } | undefined>): Promise<void> {
+  for (const part of parts) if (part && 'destroy' in part) part.destroy()
+  for (const part of parts) if (part && 'stop' in part) await part.stop()
+}
