@@ -12,7 +12,7 @@ import { pipe } from 'it-pipe'
 import { describe, expect, test } from 'vitest'
 import { concatBodies, digest, toDot, type LogObject, type LogText } from 'vpcflow'
 import { readDot } from './support/dot.js'
-import { HEADER, record } from './support/flowLogs.js'
+import { HEADER, record, type RecordFields } from './support/flowLogs.js'
 import { collectText, fakeLogFile, fetched, splitAt } from './support/text.js'
 
 fc.configureGlobal({
@@ -24,17 +24,8 @@ fc.configureGlobal({
 // Records
 // ---------------------------------------------------------------------------------------------
 
-interface Rec {
-  account: string
-  eni: string
-  src: string
-  dst: string
-  srcport: number
-  dstport: number
+interface Rec extends RecordFields {
   protocol: number
-  packets: number
-  bytes: number
-  start: number
   end: number
   action: 'ACCEPT' | 'REJECT'
   status: 'OK' | 'NODATA' | 'SKIPDATA'

@@ -52,8 +52,8 @@ export function gzipLog(records: readonly string[]): Buffer {
   return gzipSync([HEADER, ...records].map((line) => `${line}\n`).join(''))
 }
 
-/** A record of the default format. */
-export function record(fields: {
+/** The values of a default-format record: protocol 6, an end 60 s after the start and ACCEPT unless given. */
+export interface RecordFields {
   account: string
   eni: string
   src: string
@@ -66,7 +66,10 @@ export function record(fields: {
   start: number
   end?: number
   action?: 'ACCEPT' | 'REJECT'
-}): string {
+}
+
+/** A record of the default format. */
+export function record(fields: RecordFields): string {
   const { account, eni, src, dst, srcport, dstport, protocol = 6, packets, bytes, start, end = start + 60, action = 'ACCEPT' } = fields
   return `2 ${account} ${eni} ${src} ${dst} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} OK`
 }
