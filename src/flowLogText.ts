@@ -66,12 +66,6 @@ function isBlank(c: number): boolean {
   return c <= SPACE && (c === SPACE || c === TAB || c === CR)
 }
 
-function grow(array: Int32Array): Int32Array {
-  const larger = new Int32Array(array.length * 2)
-  larger.set(array)
-  return larger
-}
-
 /** The error for a bad line, naming its object and line number. */
 export function lineError(record: Pick<RecordLine, 'source' | 'line'>, code: FlowLogErrorCode, reason: string): FlowLogError {
   const object = record.source && objectUrl(record.source)
@@ -116,26 +110,32 @@ export function textReader(options: TextReaderOptions): { push(chunk: LogText | 
   }
 
   /** Finds the fields of a line: runs of bytes split by spaces, tabs and carriage returns. */
+  /** Makes the field arrays hold at least `size` fields. */
+  function room(size: number): void {
+    if (starts.length >= size) return
+    const length = Math.max(size, starts.length * 2)
+    const larger = (array: Int32Array): Int32Array => {
+      const copy = new Int32Array(length)
+      copy.set(array)
+      return copy
+    }
+    starts = record.starts = larger(starts)
+    ends = record.ends = larger(ends)
+    numbers = record.numbers = new Float64Array(length)
+  }
+
   function tokenize(bytes: Buffer, start: number, end: number): number {
     let count = 0
     let i = start
-    let from = starts
-    let to = ends
     while (i < end) {
       if (isBlank(bytes[i]!)) {
         i++
         continue
       }
-      if (count === from.length) {
-        from = grow(from)
-        to = grow(to)
-        starts = record.starts = from
-        ends = record.ends = to
-        numbers = record.numbers = new Float64Array(from.length)
-      }
-      from[count] = i
+      room(count + 1)
+      starts[count] = i
       while (++i < end && !isBlank(bytes[i]!));
-      to[count++] = i
+      ends[count++] = i
     }
     return count
   }
@@ -162,7 +162,7 @@ export function textReader(options: TextReaderOptions): { push(chunk: LogText | 
   function readFields(bytes: Buffer, start: number, end: number, current: Format): number {
     const numeric = current.numeric
     const size = numeric.length
-    if (starts.length <= size) tokenize(bytes, start, end) // grow the arrays once for wide formats
+    room(size)
     const from = starts
     const to = ends
     const values = numbers
