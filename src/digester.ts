@@ -5,8 +5,8 @@
  */
 import type { FlowLogError } from './errors.js'
 import { formatOf, type Format } from './format.js'
-import { BIG, compare, textReader, type LogText, type RecordLine } from './flowLogText.js'
-import { groupTable, keyBuffer, type Count, type Group, type GroupTable, type GroupTableParts } from './groupTable.js'
+import { BIG, compare, DEFAULT_MAX_LINE_LENGTH, textReader, type LogText, type RecordLine } from './flowLogText.js'
+import { groupTable, type Count, type Group, type GroupTable, type GroupTableParts, type LineLayout } from './groupTable.js'
 
 /** The groups of one output format. */
 export interface Block {
@@ -14,20 +14,11 @@ export interface Block {
   readonly table: GroupTable
 }
 
-/** How the records of one input format are keyed, and the block their groups go to. */
-interface Plan {
+/** How the records of one input format are read and keyed, and the block their groups go to. */
+interface Plan extends LineLayout {
   readonly block: Block
   /** Positions of the fields that make the group key, in format order. */
   readonly keyPositions: Int32Array
-  /** Positions of the fields the digest reads, -1 where the format lacks them. */
-  readonly srcport: number
-  readonly dstport: number
-  readonly packets: number
-  readonly bytes: number
-  readonly start: number
-  readonly end: number
-  readonly tcpFlags: number
-  readonly logStatus: number
 }
 
 /** Fields that are summed, spanned or OR-ed rather than part of the group key. */
@@ -40,11 +31,9 @@ export interface DigesterOptions {
   readonly onError?: (error: FlowLogError) => void
 }
 
-/** What a digest has gathered: its blocks by output format, and the overall window. */
+/** What a digest has gathered: its blocks by output format. */
 export interface DigestState {
   readonly blocks: Map<string, Block>
-  readonly earliest: number
-  readonly latest: number
 }
 
 /** Whether a field is part of the group key. */
@@ -58,9 +47,6 @@ export function createDigester(options: DigesterOptions) {
   const isKey = keyTest(options.keyFields)
   const plans = new Map<Format, Plan>()
   const blocks = new Map<string, Block>()
-  let earliest = -1
-  let latest = -1
-  let scratch = keyBuffer(1024)
   /** Record lines read so far (of any log-status). */
   let records = 0
 
@@ -77,6 +63,9 @@ export function createDigester(options: DigesterOptions) {
       plan = {
         block,
         keyPositions: Int32Array.from(format.fields.flatMap((field, i) => (isKey(field) ? [i] : []))),
+        numeric: format.numeric,
+        isKey: Uint8Array.from(format.fields, (field) => (isKey(field) ? 1 : 0)),
+        maxLineLength: DEFAULT_MAX_LINE_LENGTH,
         srcport: position('srcport'),
         dstport: position('dstport'),
         packets: position('packets'),
@@ -115,9 +104,8 @@ export function createDigester(options: DigesterOptions) {
     }
 
     // The key: the key fields joined by spaces, the ephemeral port written as 0.
-    const longest = ends[record.format.fields.length - 1]! - starts[0]! + keyPositions.length + 4
-    if (longest > scratch.bytes.length) scratch = keyBuffer(2 * longest)
-    const key = scratch.bytes
+    const { table } = plan.block
+    const key = table.keyBytes(ends[record.format.fields.length - 1]! - starts[0]! + keyPositions.length + 4)
     let length = 0
     for (let k = 0; k < keyPositions.length; k++) {
       const p = keyPositions[k]!
@@ -132,16 +120,22 @@ export function createDigester(options: DigesterOptions) {
     const start = plan.start < 0 ? -1 : numbers[plan.start]!
     const end = plan.end < 0 ? -1 : numbers[plan.end]!
     const tcpFlags = plan.tcpFlags < 0 ? -1 : numbers[plan.tcpFlags]!
-    plan.block.table.add(scratch, length, countAt(record, plan.packets), countAt(record, plan.bytes), start, end, tcpFlags)
-    if (start >= 0 && (earliest < 0 || start < earliest)) earliest = start
-    if (end > latest) latest = end
+    table.add(length, countAt(record, plan.packets), countAt(record, plan.bytes), start, end, tcpFlags)
   }
 
-  const reader = textReader({ fields, onError, onHeader: planOf, onRecord })
+  /** Plain lines go to the table's scanner in bulk; it stops at any other, which is read as a record. */
+  function onLines(bytes: Uint8Array, start: number, end: number, format: Format): { end: number; lines: number } {
+    const plan = planOf(format)
+    const read = plan.block.table.scan(bytes, start, end, plan)
+    records += read.lines
+    return read
+  }
+
+  const reader = textReader({ fields, onError, onHeader: planOf, onRecord, onLines })
   return {
     push: reader.push as (chunk: LogText | string) => void,
     end: reader.end,
-    state: (): DigestState => ({ blocks, earliest, latest }),
+    state: (): DigestState => ({ blocks }),
     /** Record lines read since the last call. */
     takeRecords: (): number => {
       const read = records
@@ -154,44 +148,46 @@ export function createDigester(options: DigesterOptions) {
 /** A digest's state in plain data, to send between threads. */
 export interface DigestParts {
   readonly blocks: ReadonlyArray<{ readonly fields: readonly string[]; readonly table: GroupTableParts }>
-  readonly earliest: number
-  readonly latest: number
 }
 
 export function partsOf(state: DigestState): DigestParts {
   const blocks = [...state.blocks.values()].map((block) => ({ fields: block.format.fields, table: block.table.parts() }))
-  return { blocks, earliest: state.earliest, latest: state.latest }
+  return { blocks }
 }
 
-/** Folds what other digesters gathered into one state, as if one had read it all. */
-export function mergeDigests(all: readonly DigestParts[]): DigestState {
-  const blocks = new Map<string, Block>()
-  let earliest = -1
-  let latest = -1
-  for (const parts of all) {
+/** Folds what other digesters gathered into `state`, as if its digester had read it all. */
+export function mergeDigests(state: DigestState, others: readonly DigestParts[]): DigestState {
+  const { blocks } = state
+  for (const parts of others) {
     for (const { fields, table } of parts.blocks) {
       const format = formatOf(fields)
       let block = blocks.get(format.header)
       if (!block) blocks.set(format.header, (block = { format, table: groupTable() }))
       block.table.merge(table)
     }
-    if (parts.earliest >= 0 && (earliest < 0 || parts.earliest < earliest)) earliest = parts.earliest
-    if (parts.latest > latest) latest = parts.latest
   }
-  return { blocks, earliest, latest }
+  return state
 }
 
-/** Writes the groups as flow log text: each block's header, then its groups in key order. */
+/**
+ * Writes the groups as flow log text: each block's header, then its groups in key order.
+ * The overall window is the earliest start and latest end of all groups, which are those
+ * of all records read.
+ */
 export async function* writeDigest(state: DigestState, window: 'overall' | 'group', signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
+  const blocks = [...state.blocks.values()].sort((a, b) => compare(a.format.header, b.format.header)).map((block) => ({ block, groups: block.table.sorted() }))
+  const overall = { start: -1, end: -1 }
+  for (const { groups } of blocks) {
+    for (const { start, end } of groups) {
+      if (start >= 0 && (overall.start < 0 || start < overall.start)) overall.start = start
+      if (end > overall.end) overall.end = end
+    }
+  }
   let out: string[] = []
   let size = 0
-  for (const block of [...state.blocks.values()].sort((a, b) => compare(a.format.header, b.format.header))) {
-    const lines = [block.format.header]
-    for (const group of block.table.sorted()) {
-      const span = window === 'overall' ? { start: state.earliest, end: state.latest } : group
-      lines.push(lineOf(block.format, group, span))
-    }
-    for (const line of lines) {
+  for (const { block, groups } of blocks) {
+    for (let g = -1; g < groups.length; g++) {
+      const line = g < 0 ? block.format.header : lineOf(block.format, groups[g]!, window === 'overall' ? overall : groups[g]!)
       out.push(line)
       size += line.length + 1
       if (size >= 64 * 1024) {

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads'
 import { abortable, untilAborted } from './abortable.js'
 import { DEFAULT_MAX_TEXT_BYTES, readBody } from './concatBodies.js'
-import { createDigester, mergeDigests, partsOf, type DigesterOptions, type DigestParts, type DigestState } from './digester.js'
+import { createDigester, mergeDigests, type DigesterOptions, type DigestParts, type DigestState } from './digester.js'
 import type { FromWorker, PlainError, ToWorker } from './digestWorker.js'
 import { FlowLogError, locate } from './errors.js'
 import { isStoredBody, type DigestInput } from './digest.js'
@@ -69,7 +69,8 @@ export async function gather(
     }
     local.end()
     const parts = await untilAborted(Promise.all(workers.map((worker) => worker.finish())), signal)
-    return mergeDigests([partsOf(local.state()), ...parts])
+    for (const worker of workers) void worker.thread.terminate()
+    return mergeDigests(local.state(), parts)
   } finally {
     for (const worker of workers) void worker.thread.terminate()
   }

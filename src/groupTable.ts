@@ -1,35 +1,49 @@
 /**
  * The groups of a digest, keyed by the bytes of their key fields, with no object or string
- * per record: an open-addressing hash table over an arena of keys, and the sums in typed
- * arrays. Keys are handled four bytes at a time: a key is zero-padded to whole 32-bit
- * words, so hashing and comparing take a quarter of the steps. Sums that pass 2^53 move
- * to bigints, so they stay exact.
+ * per record. The table and the scanner that fills it from plain record lines run in
+ * WebAssembly (wasm/groups.ts); this side gives them text, reads the groups back, and holds
+ * the sums that pass 2^53 as bigints, so that they stay exact.
  */
 import { compare } from './flowLogText.js'
+import { GROUPS_WASM } from './groupsWasm.js'
 
 /** Packets or bytes of a group: -1 while no record had a value; a bigint past 2^53. */
 export type Count = number | bigint
 
-/** A key being built: its bytes, with a view of the same memory as 32-bit words. */
-export interface KeyBuffer {
-  readonly bytes: Uint8Array
-  readonly words: Int32Array
-}
-
-/** Room for a key of `length` bytes, zero-padded to whole words. */
-export function keyBuffer(length: number): KeyBuffer {
-  const words = new Int32Array(Math.ceil(length / 4) + 1)
-  return { bytes: new Uint8Array(words.buffer), words }
+/**
+ * How the scanner reads the record lines of one format: which fields are numbers and which
+ * make the key, and where the fields the digest reads are (-1 where the format lacks them).
+ */
+export interface LineLayout {
+  readonly numeric: Uint8Array
+  readonly isKey: Uint8Array
+  readonly srcport: number
+  readonly dstport: number
+  readonly packets: number
+  readonly bytes: number
+  readonly start: number
+  readonly end: number
+  readonly tcpFlags: number
+  readonly logStatus: number
+  readonly maxLineLength: number
 }
 
 export interface GroupTable {
   /** Number of groups. */
   readonly size: number
+  /** Room for a key of `length` bytes, to fill before calling `add`. Valid until the next call on the table. */
+  keyBytes(length: number): Uint8Array
   /**
-   * Adds a record to the group whose key is the first `length` bytes of `key`: counts are
-   * -1 when absent, and may be bigints (from text that already passed 2^53).
+   * Adds a record to the group whose key is the first `length` bytes written to `keyBytes()`:
+   * counts are -1 when absent, and may be bigints (from text that already passed 2^53).
    */
-  add(key: KeyBuffer, length: number, packets: Count, bytes: Count, start: number, end: number, tcpFlags: number): void
+  add(length: number, packets: Count, bytes: Count, start: number, end: number, tcpFlags: number): void
+  /**
+   * Reads the record lines of `text` from `start` to `end` (just past a newline), all in
+   * `layout`, until one is not plain (see wasm/groups.ts). Returns where it stopped (`end`,
+   * or the start of a line left to the caller) and how many record lines it read.
+   */
+  scan(text: Uint8Array, start: number, end: number, layout: LineLayout): { end: number; lines: number }
   /** Folds another table's groups (its `parts()`) into this one, as if its records had been added here. */
   merge(other: GroupTableParts): void
   /** The groups, sorted by key bytes. */
@@ -51,181 +65,181 @@ export interface Group {
 /** A table's state, for structured clone between threads. */
 export interface GroupTableParts {
   readonly size: number
-  /** The keys, each starting on a word. */
-  readonly arena: Int32Array
-  /** Per group, STRIDE numbers: packets, bytes, start, end, tcp-flags, key start (words), key length (bytes). */
-  readonly data: Float64Array
-  /** Sums past 2^53 (marked IN_BIG in `data`), by group. */
+  /**
+   * The groups, one after another: packets, bytes, start, end, tcp-flags (f64), the key's
+   * length (i32, then 4 bytes unused) and the key, zero-padded to 8 bytes.
+   */
+  readonly arena: Uint8Array
+  /** Sums past 2^53 (marked IN_BIG in the arena), by group (its offset in the arena). */
   readonly big: ReadonlyMap<number, { packets?: bigint; bytes?: bigint }>
 }
 
-const EMPTY = -1
-const MAX = Number.MAX_SAFE_INTEGER
 /** In a group's packets or bytes: the sum has passed 2^53 and is held in `big`. */
 const IN_BIG = -2
-/** A group's numbers sit side by side, so that a record touches one or two cache lines. */
-const STRIDE = 8
+/** Where a group's numbers are, in f64 from its offset; its key length and key, in bytes. */
 const PACKETS = 0
 const BYTES = 1
 const START = 2
 const END = 3
 const FLAGS = 4
-const KEY_START = 5
-const KEY_LENGTH = 6
+const KEY_LENGTH = 40
+const KEY = 48
+/** The most text handed to the scanner at once: whole lines, copied into its memory. */
+const WINDOW = 1024 * 1024
+const NEWLINE = 10
+
+/** The WebAssembly API as used here: Node has it, its type definitions for Node 20 leave it out. */
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => object
+  Instance: new (module: object, imports: object) => { readonly exports: unknown }
+}
+
+/** An exported global of the core. */
+interface Global {
+  readonly value: number
+}
+
+/** What wasm/groups.ts exports. */
+interface Core {
+  readonly memory: { readonly buffer: ArrayBuffer }
+  readonly size: Global
+  readonly arena: Global
+  readonly used: Global
+  readonly lines: Global
+  init(): void
+  reserveKey(length: number): number
+  reserveText(length: number): number
+  allocate(length: number): number
+  useLayout(...args: number[]): void
+  add(length: number, packets: number, bytes: number, start: number, end: number, tcpFlags: number): number
+  scan(start: number, end: number): number
+}
+
+let compiled: object | undefined
+
+function instantiate(): Core {
+  compiled ??= new WebAssembly.Module(Buffer.from(GROUPS_WASM, 'base64'))
+  const abort = (): never => {
+    throw new Error('the digest core failed')
+  }
+  const core = new WebAssembly.Instance(compiled, { env: { abort } }).exports as unknown as Core
+  core.init()
+  return core
+}
 
 export function groupTable(): GroupTable {
-  let capacity = 1024 // groups `data` holds; there are twice as many slots
-  let size = 0
-  let arena = new Int32Array(16 * 1024)
-  let used = 0 // words
-  let data = new Float64Array(capacity * STRIDE)
-  /** Pairs of (group, hash), open addressing with linear probing. */
-  let slots = new Int32Array(capacity * 4).fill(EMPTY)
-  let mask = capacity * 2 - 1
+  const core = instantiate()
   const big = new Map<number, { packets?: bigint; bytes?: bigint }>()
+  /** Each layout's flags, in the core's memory. */
+  const layouts = new Map<LineLayout, number>()
+  let current: LineLayout | undefined
 
-  function grow(): void {
-    const larger = new Float64Array(capacity * 2 * STRIDE)
-    larger.set(data)
-    data = larger
-    const old = slots
-    capacity *= 2
-    slots = new Int32Array(capacity * 4).fill(EMPTY)
-    mask = capacity * 2 - 1
-    for (let s = 0; s < old.length; s += 2) {
-      if (old[s] === EMPTY) continue
-      let slot = old[s + 1]! & mask
-      while (slots[slot * 2] !== EMPTY) slot = (slot + 1) & mask
-      slots[slot * 2] = old[s]!
-      slots[slot * 2 + 1] = old[s + 1]!
-    }
-  }
+  /** The groups as they are now (the core's memory may have grown, or the arena moved). */
+  const arena = (): Uint8Array => new Uint8Array(core.memory.buffer, core.arena.value, core.used.value)
 
-  /** The group of this key, made (with absent sums) when new. */
-  function groupOf(key: Int32Array, length: number): number {
-    const count = (length + 3) >>> 2
-    let h = length | 0
-    for (let w = 0; w < count; w++) h = Math.imul(h ^ key[w]!, 0x01000193) ^ (h >>> 13)
-    h = Math.imul(h ^ (h >>> 16), 0x45d9f3b)
-    const keys = arena
-    const numbers = data
-    let slot = h & mask
-    for (let g = slots[slot * 2]!; g !== EMPTY; g = slots[slot * 2]!) {
-      if (slots[slot * 2 + 1] === h && numbers[g * STRIDE + KEY_LENGTH] === length) {
-        let at = numbers[g * STRIDE + KEY_START]!
-        let w = 0
-        while (w < count && keys[at] === key[w]) {
-          w++
-          at++
-        }
-        if (w === count) return g
-      }
-      slot = (slot + 1) & mask
-    }
-    if (size === capacity) {
-      grow()
-      slot = h & mask
-      while (slots[slot * 2] !== EMPTY) slot = (slot + 1) & mask
-    }
-    if (used + count > arena.length) {
-      const larger = new Int32Array(Math.max(arena.length * 2, used + count))
-      larger.set(arena.subarray(0, used))
-      arena = larger
-    }
-    arena.set(key.subarray(0, count), used)
-    const g = size++
-    const at = g * STRIDE
-    data[at + PACKETS] = -1
-    data[at + BYTES] = -1
-    data[at + START] = -1
-    data[at + END] = -1
-    data[at + FLAGS] = -1
-    data[at + KEY_START] = used
-    data[at + KEY_LENGTH] = length
-    used += count
-    slots[slot * 2] = g
-    slots[slot * 2 + 1] = h
-    return g
-  }
-
-  /** Adds a count to a group's sum at `at`, moving the sum to a bigint past 2^53. */
-  function addCount(at: number, which: 'packets' | 'bytes', g: number, value: Count): void {
+  /** Adds a count to a group's sum, moving the sum to a bigint past 2^53. */
+  function addCount(g: number, which: typeof PACKETS | typeof BYTES, value: Count): void {
     if (value === -1) return
-    const sum = data[at]!
-    if (typeof value === 'number' && sum !== IN_BIG) {
-      const total = sum === -1 ? value : sum + value
-      if (total <= Number.MAX_SAFE_INTEGER) {
-        data[at] = total
-        return
-      }
+    const numbers = new Float64Array(core.memory.buffer, core.arena.value + g, KEY / 8)
+    const sum = numbers[which]!
+    if (typeof value === 'number' && sum !== IN_BIG && (sum === -1 ? value : sum + value) <= Number.MAX_SAFE_INTEGER) {
+      numbers[which] = sum === -1 ? value : sum + value
+      return
     }
+    const name = which === PACKETS ? 'packets' : 'bytes'
     let entry = big.get(g)
     if (!entry) big.set(g, (entry = {}))
-    entry[which] = (entry[which] ?? (sum === -1 ? 0n : BigInt(sum))) + BigInt(value)
-    data[at] = IN_BIG
+    entry[name] = (entry[name] ?? (sum === -1 ? 0n : BigInt(sum))) + BigInt(value)
+    numbers[which] = IN_BIG
   }
 
-  function add(key: KeyBuffer, length: number, p: Count, b: Count, s: number, e: number, f: number): void {
-    // zero the padding of the last word, so equal keys have equal words
-    for (let i = length; (i & 3) !== 0; i++) key.bytes[i] = 0
-    const g = groupOf(key.words, length)
-    const at = g * STRIDE
-    const sumP = data[at + PACKETS]!
-    const sumB = data[at + BYTES]!
-    if (typeof p === 'number' && typeof b === 'number' && p >= 0 && b >= 0 && sumP !== IN_BIG && sumB !== IN_BIG && sumP + p <= MAX && sumB + b <= MAX) {
-      // the common case: both counts present, the sums small
-      data[at + PACKETS] = sumP < 0 ? p : sumP + p
-      data[at + BYTES] = sumB < 0 ? b : sumB + b
-    } else {
-      addCount(at + PACKETS, 'packets', g, p)
-      addCount(at + BYTES, 'bytes', g, b)
+  const keyBytes = (length: number): Uint8Array => new Uint8Array(core.memory.buffer, core.reserveKey(length), length)
+
+  function add(length: number, p: Count, b: Count, s: number, e: number, f: number): void {
+    const asNumber = (count: Count): number => (typeof count === 'number' ? count : IN_BIG)
+    const g = core.add(length, asNumber(p), asNumber(b), s, e, f)
+    if (g >= 0) return
+    addCount(~g, PACKETS, p)
+    addCount(~g, BYTES, b)
+  }
+
+  function use(layout: LineLayout): void {
+    if (layout === current) return
+    let flags = layouts.get(layout)
+    if (flags === undefined) {
+      const count = layout.numeric.length
+      flags = core.allocate(count)
+      const bytes = new Uint8Array(core.memory.buffer, flags, count)
+      for (let f = 0; f < count; f++) bytes[f] = layout.numeric[f]! | (layout.isKey[f]! << 1)
+      layouts.set(layout, flags)
     }
-    if (s >= 0 && (data[at + START]! < 0 || s < data[at + START]!)) data[at + START] = s
-    if (e > data[at + END]!) data[at + END] = e
-    if (f >= 0) data[at + FLAGS] = data[at + FLAGS]! < 0 ? f : data[at + FLAGS]! | f
+    const { numeric, srcport, dstport, packets, bytes, start, end, tcpFlags, logStatus, maxLineLength } = layout
+    const longest = Math.min(maxLineLength, 2 ** 31 - 1)
+    core.useLayout(numeric.length, flags, srcport, dstport, packets, bytes, start, end, tcpFlags, logStatus, longest)
+    current = layout
   }
 
-  /** A sum as it is: a number, or the bigint it moved to. */
-  const countOf = (parts: GroupTableParts, g: number, which: 'packets' | 'bytes'): Count => {
-    const value = parts.data[g * STRIDE + (which === 'packets' ? PACKETS : BYTES)]!
-    return value === IN_BIG ? parts.big.get(g)![which]! : value
-  }
-
-  const parts = (): GroupTableParts => ({ size, arena: arena.subarray(0, used), data: data.subarray(0, size * STRIDE), big })
+  const parts = (): GroupTableParts => ({ size: core.size.value, arena: arena().slice(), big })
 
   return {
     get size() {
-      return size
+      return core.size.value
     },
+    keyBytes,
     add,
+    scan(text, start, end, layout) {
+      use(layout)
+      let pos = start
+      let lines = 0
+      while (pos < end) {
+        // whole lines, at most WINDOW bytes of them (a longer line is left to the caller)
+        const stop = end - pos <= WINDOW ? end : text.lastIndexOf(NEWLINE, pos + WINDOW - 1) + 1
+        if (stop <= pos) break
+        const at = core.reserveText(stop - pos)
+        new Uint8Array(core.memory.buffer, at, stop - pos).set(text.subarray(pos, stop))
+        const reached = core.scan(0, stop - pos)
+        lines += core.lines.value
+        pos += reached
+        if (pos < stop) break
+      }
+      return { end: pos, lines }
+    },
     merge(other) {
-      for (let g = 0; g < other.size; g++) {
-        const at = g * STRIDE
-        const from = other.data[at + KEY_START]!
-        const length = other.data[at + KEY_LENGTH]!
-        const words = other.arena.slice(from, from + ((length + 3) >>> 2))
-        const key = { words, bytes: new Uint8Array(words.buffer) }
-        const d = other.data
-        add(key, length, countOf(other, g, 'packets'), countOf(other, g, 'bytes'), d[at + START]!, d[at + END]!, d[at + FLAGS]!)
+      for (const { key, packets, bytes, start, end, tcpFlags } of groupsOf(other)) {
+        keyBytes(key.length).set(key)
+        add(key.length, packets, bytes, start, end, tcpFlags)
       }
     },
     sorted() {
-      const all = Buffer.from(arena.buffer, arena.byteOffset, used * 4)
-      const text = Array.from({ length: size }, (_, g) => {
-        const from = data[g * STRIDE + KEY_START]! * 4
-        return all.toString('latin1', from, from + data[g * STRIDE + KEY_LENGTH]!)
-      })
-      const order = Array.from({ length: size }, (_, g) => g).sort((a, b) => compare(text[a]!, text[b]!))
-      const mine = parts()
-      return order.map((g) => ({
-        key: text[g]!,
-        packets: countOf(mine, g, 'packets'),
-        bytes: countOf(mine, g, 'bytes'),
-        start: data[g * STRIDE + START]!,
-        end: data[g * STRIDE + END]!,
-        tcpFlags: data[g * STRIDE + FLAGS]!,
-      }))
+      // a view, not a copy: nothing changes the table meanwhile
+      const groups = [...groupsOf({ size: core.size.value, arena: arena(), big })]
+      const text = groups.map((group) => Buffer.from(group.key.buffer, group.key.byteOffset, group.key.length).toString('latin1'))
+      const order = Array.from(groups, (_, g) => g).sort((a, b) => compare(text[a]!, text[b]!))
+      return order.map((g) => ({ ...groups[g]!, key: text[g]! }))
     },
     parts,
+  }
+}
+
+/** The groups of a table's parts, in the order they were made, with their keys as bytes. */
+function* groupsOf(parts: GroupTableParts): Generator<Omit<Group, 'key'> & { key: Uint8Array }> {
+  const { arena, big } = parts
+  const view = new DataView(arena.buffer, arena.byteOffset, arena.byteLength)
+  const number = (at: number, which: number): number => view.getFloat64(at + which * 8, true)
+  const count = (at: number, which: typeof PACKETS | typeof BYTES): Count => {
+    const value = number(at, which)
+    return value === IN_BIG ? big.get(at)![which === PACKETS ? 'packets' : 'bytes']! : value
+  }
+  for (let at = 0; at < arena.length; ) {
+    const length = view.getInt32(at + KEY_LENGTH, true)
+    yield {
+      key: arena.subarray(at + KEY, at + KEY + length),
+      packets: count(at, PACKETS),
+      bytes: count(at, BYTES),
+      start: number(at, START),
+      end: number(at, END),
+      tcpFlags: number(at, FLAGS),
+    }
+    at += KEY + Math.ceil(length / 8) * 8
   }
 }

@@ -207,6 +207,46 @@ describe('digest properties', () => {
     )
   })
 
+  // The digest reads plain lines in bulk and every other line one by one: any mix of the two
+  // must read as the records say, and bad lines must be skipped and counted, never misread.
+  test('any spacing, line ends, leading zeros and bad lines among good ones: the reference, and every bad line counted', async () => {
+    const blank = fc.constantFrom(' ', ' ', ' ', '  ', '\t', ' \t ')
+    /** A record line written with other blanks between its fields, or around it, and zeros before its counts. */
+    const shaped = (r: Rec) =>
+      fc.tuple(fc.array(blank, { minLength: 13, maxLength: 13 }), fc.constantFrom('', '', ' ', '\t'), fc.constantFrom('', '', '\r', ' \r'), fc.boolean()).map(([gaps, before, after, zeros]) => {
+        const fields = line(r).split(' ')
+        if (zeros) for (const at of [8, 9]) fields[at] = fields[at] === '-' ? '-' : `00${fields[at]}`
+        return before + fields.map((value, i) => (i === 0 ? value : gaps[i - 1]! + value)).join('') + after
+      })
+    /** Lines no reading takes as a record. */
+    const bad = fc.constantFrom(
+      '2 123456789010 eni-0a 10.0.0.1 10.0.0.2 443 49152 6 1 2 1700000000 1700000060 ACCEPT',
+      '2 123456789010 eni-0a 10.0.0.1 10.0.0.2 443 49152 6 1 2 1700000000 1700000060 ACCEPT OK extra',
+      '2 123456789010 eni-0a 10.0.0.1 10.0.0.2 443 49152 6 1x 2 1700000000 1700000060 ACCEPT OK',
+      '2 123456789010 eni-0a 10.0.0.1 10.0.0.2 443 -5 6 1 2 1700000000 1700000060 ACCEPT OK',
+      '2 123456789010 eni-0a 10.0.0.1 10.0.0.2 +443 49152 6 1 2 1700000000 1700000060 ACCEPT OK',
+      '2 123456789010 eni-0a 10.0.0.1 10.0.0.2 99999999999999999 49152 6 1 2 1700000000 1700000060 ACCEPT OK',
+    )
+    const item = (recs: fc.Arbitrary<Rec>) =>
+      fc.oneof(
+        { weight: 8, arbitrary: recs.chain((r) => shaped(r).map((text) => ({ text, record: r }))) },
+        { weight: 1, arbitrary: bad.map((text) => ({ text, record: undefined })) },
+        { weight: 1, arbitrary: fc.constantFrom('', '\r', ' ', HEADER).map((text) => ({ text, record: undefined })) },
+      )
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(item(records(PLAIN)), { maxLength: 60 }), { minLength: 1, maxLength: 4 }), cuts, async (files, fractions) => {
+        const skipped: unknown[] = []
+        const chunks = files.flatMap((items, i) =>
+          chunksOf([HEADER, ...items.map((it) => it.text)].map((l) => `${l}\n`).join(''), fractions, fakeLogFile({ hash: `f${i}` })),
+        )
+        const recs = files.map((items) => items.flatMap((it) => (it.record ? [it.record] : [])))
+        expect(await run(chunks, digest({ onError: (error) => skipped.push(error) }))).toBe(referenceDigest(recs))
+        const bads = files.flat().filter((it) => !it.record && it.text.trim() !== '' && it.text !== HEADER)
+        expect(skipped).toHaveLength(bads.length)
+      }),
+    )
+  })
+
   // A digest line has one port 0 already, and digest leaves the ports of such a line as they are.
   test('merge: the digest of parts joined equals the digest of their digests joined', async () => {
     await fc.assert(

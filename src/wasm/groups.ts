@@ -1,0 +1,338 @@
+// The hot path of a digest, in AssemblyScript compiled to WebAssembly (see build.mjs): the
+// group table, and a scanner that reads plain record lines straight into it.
+//
+// The table is an open-addressing hash table (linear probing) whose slots hold a group and
+// its hash. A group is a record in one arena: its numbers (packets, bytes, start, end,
+// tcp-flags: f64), its key length, then its key zero-padded to 8 bytes, so that keys are
+// hashed and compared a word at a time and a group's numbers and key share cache lines. A
+// group is named by its record's offset in the arena. Counts stay exact: where a sum would
+// pass 2^53, `add` leaves both counts to the caller (JavaScript moves them to bigints).
+//
+// The scanner takes whole lines of one layout and stops at the first line that is not
+// plain: a possible header, a blank or odd separator, a wrong field count, a number it does
+// not read (more than 15 digits, a sign, a letter), a line too long, or a sum past 2^53.
+// JavaScript reads that line as it reads any line, then hands the rest back. The scanner
+// never reports an error, so it cannot differ from the reader on a bad line.
+
+const EMPTY: i32 = -1
+const PACKETS: usize = 0
+const BYTES: usize = 8
+const START: usize = 16
+const END: usize = 24
+const FLAGS: usize = 32
+const KEY_LENGTH: usize = 40
+const KEY: usize = 48
+const MAX: f64 = 9007199254740991
+/** In a group's packets or bytes: the sum passed 2^53 and JavaScript holds it. */
+const IN_BIG: f64 = -2
+
+/** Field flags of a layout. */
+const NUMERIC: u8 = 1
+const IS_KEY: u8 = 2
+
+// The table.
+let capacity: i32 = 0 // groups before the slots grow; there are twice as many slots
+let mask: i32 = 0
+let slots: usize = 0
+let arenaRoom: i32 = 0
+export let size: i32 = 0
+export let arena: usize = 0
+/** Bytes of the arena in use. */
+export let used: i32 = 0
+/** Where the caller writes a key for `add`. */
+let key: usize = 0
+let keyRoom: i32 = 0
+
+// The layout being scanned, and the text.
+let fieldCount: i32 = 0
+let flags: usize = 0
+let srcport: i32 = -1
+let dstport: i32 = -1
+let packets: i32 = -1
+let bytes: i32 = -1
+let startAt: i32 = -1
+let endAt: i32 = -1
+let tcpFlags: i32 = -1
+let logStatus: i32 = -1
+let maxLine: i32 = 0
+let starts: usize = 0
+let ends: usize = 0
+let values: usize = 0
+let fieldRoom: i32 = 0
+let text: usize = 0
+let textRoom: i32 = 0
+/** Record lines the last scan read. */
+export let lines: i32 = 0
+
+@inline function slotAt(slot: i32): usize {
+  return slots + (<usize>slot << 3)
+}
+
+function emptySlots(count: i32): usize {
+  const at = heap.alloc(<usize>count << 3)
+  memory.fill(at, 0xff, <usize>count << 3)
+  return at
+}
+
+/** A larger region for `length` bytes, with the first `kept` bytes of `old` (which is freed). */
+function regrow(old: usize, kept: i32, length: i32): usize {
+  const at = heap.alloc(<usize>length)
+  if (old != 0) {
+    memory.copy(at, old, <usize>kept)
+    heap.free(old)
+  }
+  return at
+}
+
+export function init(): void {
+  capacity = 1024
+  mask = capacity * 2 - 1
+  slots = emptySlots(capacity * 2)
+  arenaRoom = 64 * 1024
+  arena = heap.alloc(<usize>arenaRoom)
+  reserveKey(1024)
+}
+
+/** Makes room for a key of `length` bytes, and its padding; returns where to write it. */
+export function reserveKey(length: i32): usize {
+  if (length + 8 > keyRoom) {
+    keyRoom = max(length + 8, keyRoom * 2)
+    key = regrow(key, 0, keyRoom)
+  }
+  return key
+}
+
+/** Makes room for `length` bytes of text (and for a key made of its fields); returns where to write it. */
+export function reserveText(length: i32): usize {
+  reserveKey(length)
+  if (length > textRoom) {
+    textRoom = max(length, textRoom * 2)
+    text = regrow(text, 0, textRoom)
+  }
+  return text
+}
+
+/** Room for `length` bytes the caller fills (a layout's flags). */
+export function allocate(length: i32): usize {
+  return heap.alloc(<usize>length)
+}
+
+/** The layout of the lines the next scans read: a flag byte per field, and where the fields the digest reads are (-1: absent). */
+export function useLayout(
+  count: i32, flagsAt: usize, srcportAt: i32, dstportAt: i32, packetsAt: i32, bytesAt: i32,
+  start: i32, end: i32, tcpFlagsAt: i32, logStatusAt: i32, maxLineLength: i32,
+): void {
+  fieldCount = count
+  flags = flagsAt
+  srcport = srcportAt
+  dstport = dstportAt
+  packets = packetsAt
+  bytes = bytesAt
+  startAt = start
+  endAt = end
+  tcpFlags = tcpFlagsAt
+  logStatus = logStatusAt
+  maxLine = maxLineLength
+  if (count > fieldRoom) {
+    fieldRoom = count
+    starts = regrow(starts, 0, count << 2)
+    ends = regrow(ends, 0, count << 2)
+    values = regrow(values, 0, count << 3)
+  }
+}
+
+function growSlots(): void {
+  const old = slots
+  const oldCount = capacity * 2
+  capacity *= 2
+  mask = capacity * 2 - 1
+  slots = emptySlots(capacity * 2)
+  for (let s = 0; s < oldCount; s++) {
+    const g = load<i32>(old + (<usize>s << 3))
+    if (g == EMPTY) continue
+    const h = load<i32>(old + (<usize>s << 3), 4)
+    let slot = h & mask
+    while (load<i32>(slotAt(slot)) != EMPTY) slot = (slot + 1) & mask
+    store<i32>(slotAt(slot), g)
+    store<i32>(slotAt(slot), h, 4)
+  }
+  heap.free(old)
+}
+
+/** The group of the key at `key` (`length` bytes, zero-padded to 8), made with absent sums when new. */
+function groupOf(length: i32): i32 {
+  const words = (length + 7) >>> 3
+  let x: u64 = <u64>length
+  for (let w = 0; w < words; w++) {
+    x = (x ^ load<u64>(key + (<usize>w << 3))) * 0x9e3779b97f4a7c15
+    x ^= x >>> 29
+  }
+  const h = <i32>(x >>> 32)
+  let slot = h & mask
+  for (let g = load<i32>(slotAt(slot)); g != EMPTY; g = load<i32>(slotAt(slot))) {
+    if (load<i32>(slotAt(slot), 4) == h) {
+      const at = arena + <usize>g
+      if (load<i32>(at, KEY_LENGTH) == length) {
+        let w = 0
+        while (w < words && load<u64>(at + KEY + (<usize>w << 3)) == load<u64>(key + (<usize>w << 3))) w++
+        if (w == words) return g
+      }
+    }
+    slot = (slot + 1) & mask
+  }
+  if (size == capacity) {
+    growSlots()
+    slot = h & mask
+    while (load<i32>(slotAt(slot)) != EMPTY) slot = (slot + 1) & mask
+  }
+  const room = <i32>KEY + (words << 3)
+  if (used + room > arenaRoom) {
+    arenaRoom = max(arenaRoom * 2, used + room)
+    arena = regrow(arena, used, arenaRoom)
+  }
+  const g = used
+  const at = arena + <usize>g
+  store<f64>(at, -1, PACKETS)
+  store<f64>(at, -1, BYTES)
+  store<f64>(at, -1, START)
+  store<f64>(at, -1, END)
+  store<f64>(at, -1, FLAGS)
+  store<i64>(at, <i64>length, KEY_LENGTH)
+  memory.copy(at + KEY, key, <usize>words << 3)
+  used += room
+  size++
+  store<i32>(slotAt(slot), g)
+  store<i32>(slotAt(slot), h, 4)
+  return g
+}
+
+/** Whether a count (-1 when absent) can be added to a sum (-1 while none) as an exact number. */
+@inline function fits(sum: f64, count: f64): bool {
+  return count == -1 || (count >= 0 && sum != IN_BIG && (sum < 0 ? count : sum + count) <= MAX)
+}
+
+@inline function sumOf(sum: f64, count: f64): f64 {
+  return count < 0 ? sum : sum < 0 ? count : sum + count
+}
+
+/**
+ * Adds a record to the group of the key written at `reserveKey()`: its window and
+ * tcp-flags, and its counts (-1 when absent) when both fit as exact numbers. Returns the
+ * group, or `~group` when the counts were left to the caller (a count of IN_BIG asks for that).
+ */
+export function add(length: i32, packetCount: f64, byteCount: f64, start: f64, end: f64, tcpFlagBits: f64): i32 {
+  // zero the padding, so that equal keys have equal words
+  store<u64>(key + <usize>length, 0)
+  const g = groupOf(length)
+  const at = arena + <usize>g
+  if (start >= 0 && (load<f64>(at, START) < 0 || start < load<f64>(at, START))) store<f64>(at, start, START)
+  if (end > load<f64>(at, END)) store<f64>(at, end, END)
+  if (tcpFlagBits >= 0) {
+    const seen = load<f64>(at, FLAGS)
+    // OR-ed as 32-bit integers, as JavaScript's `|` does
+    store<f64>(at, seen < 0 ? tcpFlagBits : <f64>(<i32><i64>seen | <i32><i64>tcpFlagBits), FLAGS)
+  }
+  const sumP = load<f64>(at, PACKETS)
+  const sumB = load<f64>(at, BYTES)
+  if (!fits(sumP, packetCount) || !fits(sumB, byteCount)) return ~g
+  store<f64>(at, sumOf(sumP, packetCount), PACKETS)
+  store<f64>(at, sumOf(sumB, byteCount), BYTES)
+  return g
+}
+
+@inline function valueAt(field: i32): f64 {
+  return field < 0 ? -1 : load<f64>(values + (<usize>field << 3))
+}
+
+/** Whether the line at `at` holds only what a header line may: [a-z0-9-] and blanks. */
+function headerLike(at: usize): bool {
+  for (let c = <u32>load<u8>(at); c != 10; c = load<u8>(++at)) {
+    if (!(c - 97 < 26 || c - 48 < 10 || c == 45 || c == 32 || c == 9 || c == 13)) return false
+  }
+  return true
+}
+
+/**
+ * Reads the plain lines of the text from offset `pos` to `end` (just past a newline) into
+ * the table and returns where it stopped: `end`, or the start of a line left to the caller.
+ * `lines` is then the number of record lines read.
+ */
+export function scan(pos: i32, end: i32): i32 {
+  lines = 0
+  while (pos < end) {
+    const line = text + <usize>pos
+    let at = line
+    let c = <u32>load<u8>(at)
+    if (c - 97 < 26 && headerLike(at)) return pos
+    let f = 0
+    while (true) {
+      if (f == fieldCount) return pos
+      const from = at
+      if (load<u8>(flags + <usize>f) & NUMERIC) {
+        let value: i64 = 0
+        while (c - 48 < 10) {
+          value = value * 10 + <i64>(c - 48)
+          c = load<u8>(++at)
+        }
+        const digits = <i32>(at - from)
+        if (digits == 0) {
+          if (c != 45) return pos
+          value = -1
+          c = load<u8>(++at)
+        } else if (digits > 15) {
+          return pos
+        }
+        store<f64>(values + (<usize>f << 3), <f64>value)
+      } else {
+        while (c > 32) c = load<u8>(++at)
+        if (at == from) return pos
+      }
+      store<i32>(starts + (<usize>f << 2), <i32>(from - text))
+      store<i32>(ends + (<usize>f << 2), <i32>(at - text))
+      f++
+      if (c == 32) {
+        c = load<u8>(++at)
+        if (c <= 32) return pos
+        continue
+      }
+      if (c == 13) c = load<u8>(++at)
+      if (c == 10) break
+      return pos
+    }
+    if (f != fieldCount || <i32>(at - line) > maxLine) return pos
+    const next = <i32>(at - text) + 1
+
+    if (logStatus >= 0) {
+      const s = load<i32>(starts + (<usize>logStatus << 2))
+      if (load<i32>(ends + (<usize>logStatus << 2)) - s != 2 || load<u16>(text + <usize>s) != 0x4b4f) {
+        lines++
+        pos = next
+        continue
+      }
+    }
+    // The ephemeral port (the larger, srcport when equal) is written as 0, unless a port is 0 already.
+    let ephemeral = -1
+    if (srcport >= 0 && dstport >= 0) {
+      const source = valueAt(srcport)
+      const destination = valueAt(dstport)
+      if (source > 0 && destination > 0) ephemeral = source >= destination ? srcport : dstport
+    }
+    let length = 0
+    for (let k = 0; k < fieldCount; k++) {
+      if (!(load<u8>(flags + <usize>k) & IS_KEY)) continue
+      if (length > 0) store<u8>(key + <usize>(length++), 32)
+      if (k == ephemeral) {
+        store<u8>(key + <usize>(length++), 48)
+        continue
+      }
+      const s = load<i32>(starts + (<usize>k << 2))
+      const n = load<i32>(ends + (<usize>k << 2)) - s
+      for (let i = 0; i < n; i++) store<u8>(key + <usize>(length + i), load<u8>(text + <usize>(s + i)))
+      length += n
+    }
+    if (add(length, valueAt(packets), valueAt(bytes), valueAt(startAt), valueAt(endAt), valueAt(tcpFlags)) < 0) return pos
+    lines++
+    pos = next
+  }
+  return pos
+}
