@@ -175,19 +175,17 @@ export function mergeDigests(state: DigestState, others: readonly DigestParts[])
  * of all records read.
  */
 export async function* writeDigest(state: DigestState, window: 'overall' | 'group', signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
-  const blocks = [...state.blocks.values()].sort((a, b) => compare(a.format.header, b.format.header)).map((block) => ({ block, groups: block.table.sorted() }))
+  const blocks = [...state.blocks.values()].sort((a, b) => compare(a.format.header, b.format.header))
   const overall = { start: -1, end: -1 }
-  for (const { groups } of blocks) {
-    for (const { start, end } of groups) {
-      if (start >= 0 && (overall.start < 0 || start < overall.start)) overall.start = start
-      if (end > overall.end) overall.end = end
-    }
+  for (const { table } of blocks) {
+    const { start, end } = table.span()
+    if (start >= 0 && (overall.start < 0 || start < overall.start)) overall.start = start
+    if (end > overall.end) overall.end = end
   }
   let out: string[] = []
   let size = 0
-  for (const { block, groups } of blocks) {
-    for (let g = -1; g < groups.length; g++) {
-      const line = g < 0 ? block.format.header : lineOf(block.format, groups[g]!, window === 'overall' ? overall : groups[g]!)
+  for (const block of blocks) {
+    for (const line of linesOf(block, window === 'overall' ? overall : undefined)) {
       out.push(line)
       size += line.length + 1
       if (size >= 64 * 1024) {
@@ -199,6 +197,12 @@ export async function* writeDigest(state: DigestState, window: 'overall' | 'grou
     }
   }
   if (out.length > 0) yield Buffer.from(out.join('\n') + '\n', 'latin1')
+}
+
+/** A block's header line, then its groups as lines, with the overall window or (without it) each group's own. */
+function* linesOf({ format, table }: Block, overall: { start: number; end: number } | undefined): Generator<string> {
+  yield format.header
+  for (const group of table.sorted()) yield lineOf(format, group, overall ?? group)
 }
 
 /** Writes a group back as a line of its format. */

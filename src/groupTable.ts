@@ -46,8 +46,10 @@ export interface GroupTable {
   scan(text: Uint8Array, start: number, end: number, layout: LineLayout): { end: number; lines: number }
   /** Folds another table's groups (its `parts()`) into this one, as if its records had been added here. */
   merge(other: GroupTableParts): void
-  /** The groups, sorted by key bytes. */
-  sorted(): Group[]
+  /** The groups in key (byte) order, made one at a time. */
+  sorted(): Iterable<Group>
+  /** The earliest start and the latest end of all groups (-1 for none): those of all records added. */
+  span(): { start: number; end: number }
   /** The table's state in typed arrays, for sending to another thread. */
   parts(): GroupTableParts
 }
@@ -205,41 +207,75 @@ export function groupTable(): GroupTable {
       return { end: pos, lines }
     },
     merge(other) {
-      for (const { key, packets, bytes, start, end, tcpFlags } of groupsOf(other)) {
+      for (const at of offsetsOf(other.arena)) {
+        const { key, packets, bytes, start, end, tcpFlags } = groupAt(other, at)
         keyBytes(key.length).set(key)
         add(key.length, packets, bytes, start, end, tcpFlags)
       }
     },
-    sorted() {
-      // a view, not a copy: nothing changes the table meanwhile
-      const groups = [...groupsOf({ size: core.size.value, arena: arena(), big })]
-      const text = groups.map((group) => Buffer.from(group.key.buffer, group.key.byteOffset, group.key.length).toString('latin1'))
-      const order = Array.from(groups, (_, g) => g).sort((a, b) => compare(text[a]!, text[b]!))
-      return order.map((g) => ({ ...groups[g]!, key: text[g]! }))
+    *sorted() {
+      // views, not copies: nothing changes the table meanwhile
+      const mine: GroupTableParts = { size: core.size.value, arena: arena(), big }
+      const keys = keysOf(mine.arena)
+      const order = Int32Array.from(offsetsOf(mine.arena)).sort((a, b) => keys.compare(a, b))
+      for (const at of order) yield { ...groupAt(mine, at), key: keys.text(at) }
+    },
+    span() {
+      const span = { start: -1, end: -1 }
+      const mine: GroupTableParts = { size: core.size.value, arena: arena(), big }
+      for (const at of offsetsOf(mine.arena)) {
+        const { start, end } = groupAt(mine, at)
+        if (start >= 0 && (span.start < 0 || start < span.start)) span.start = start
+        if (end > span.end) span.end = end
+      }
+      return span
     },
     parts,
   }
 }
 
-/** The groups of a table's parts, in the order they were made, with their keys as bytes. */
-function* groupsOf(parts: GroupTableParts): Generator<Omit<Group, 'key'> & { key: Uint8Array }> {
+/** The offsets of the groups in an arena, in the order they were made. */
+function* offsetsOf(arena: Uint8Array): Generator<number> {
+  const view = new DataView(arena.buffer, arena.byteOffset, arena.byteLength)
+  for (let at = 0; at < arena.length; at += KEY + Math.ceil(view.getInt32(at + KEY_LENGTH, true) / 8) * 8) yield at
+}
+
+/** The group at offset `at` of a table's parts, its key as bytes (a view). */
+function groupAt(parts: GroupTableParts, at: number): Omit<Group, 'key'> & { key: Uint8Array } {
   const { arena, big } = parts
   const view = new DataView(arena.buffer, arena.byteOffset, arena.byteLength)
-  const number = (at: number, which: number): number => view.getFloat64(at + which * 8, true)
-  const count = (at: number, which: typeof PACKETS | typeof BYTES): Count => {
-    const value = number(at, which)
+  const number = (which: number): number => view.getFloat64(at + which * 8, true)
+  const count = (which: typeof PACKETS | typeof BYTES): Count => {
+    const value = number(which)
     return value === IN_BIG ? big.get(at)![which === PACKETS ? 'packets' : 'bytes']! : value
   }
-  for (let at = 0; at < arena.length; ) {
-    const length = view.getInt32(at + KEY_LENGTH, true)
-    yield {
-      key: arena.subarray(at + KEY, at + KEY + length),
-      packets: count(at, PACKETS),
-      bytes: count(at, BYTES),
-      start: number(at, START),
-      end: number(at, END),
-      tcpFlags: number(at, FLAGS),
-    }
-    at += KEY + Math.ceil(length / 8) * 8
+  const length = view.getInt32(at + KEY_LENGTH, true)
+  return {
+    key: arena.subarray(at + KEY, at + KEY + length),
+    packets: count(PACKETS),
+    bytes: count(BYTES),
+    start: number(START),
+    end: number(END),
+    tcpFlags: number(FLAGS),
+  }
+}
+
+/** The keys of an arena: compared in byte order (a prefix first), and read as latin1 text. */
+function keysOf(arena: Uint8Array) {
+  const view = new DataView(arena.buffer, arena.byteOffset, arena.byteLength)
+  const text = Buffer.from(arena.buffer, arena.byteOffset, arena.byteLength)
+  const lengthAt = (at: number): number => view.getInt32(at + KEY_LENGTH, true)
+  return {
+    compare(a: number, b: number): number {
+      const la = lengthAt(a)
+      const lb = lengthAt(b)
+      const n = Math.min(la, lb)
+      for (let i = 0; i < n; i++) {
+        const d = arena[a + KEY + i]! - arena[b + KEY + i]!
+        if (d !== 0) return d
+      }
+      return la - lb
+    },
+    text: (at: number): string => text.toString('latin1', at + KEY, at + KEY + lengthAt(at)),
   }
 }

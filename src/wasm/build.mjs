@@ -9,7 +9,7 @@ const source = new URL('./groups.ts', import.meta.url)
 const target = new URL('../groupsWasm.ts', import.meta.url)
 let binary
 const { error, stderr } = await asc.main(
-  [source.pathname, '--outFile', 'groups.wasm', '-O3', '--runtime', 'minimal', '--noAssert'],
+  [source.pathname, '--outFile', 'groups.wasm', '-O3', '--runtime', 'minimal', '--noAssert', '--debug'],
   { writeFile: (name, contents) => name.endsWith('.wasm') && (binary = contents) },
 )
 if (error || !binary) {

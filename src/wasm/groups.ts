@@ -26,6 +26,9 @@ const MAX: f64 = 9007199254740991
 /** In a group's packets or bytes: the sum passed 2^53 and JavaScript holds it. */
 const IN_BIG: f64 = -2
 
+/** Room past the end of text and keys: they are read and written 8 bytes at a time, and keys padded. */
+const SLACK: i32 = 16
+
 /** Field flags of a layout. */
 const NUMERIC: u8 = 1
 const IS_KEY: u8 = 2
@@ -95,8 +98,8 @@ export function init(): void {
 
 /** Makes room for a key of `length` bytes, and its padding; returns where to write it. */
 export function reserveKey(length: i32): usize {
-  if (length + 8 > keyRoom) {
-    keyRoom = max(length + 8, keyRoom * 2)
+  if (length + SLACK > keyRoom) {
+    keyRoom = max(length + SLACK, keyRoom * 2)
     key = regrow(key, 0, keyRoom)
   }
   return key
@@ -105,8 +108,8 @@ export function reserveKey(length: i32): usize {
 /** Makes room for `length` bytes of text (and for a key made of its fields); returns where to write it. */
 export function reserveText(length: i32): usize {
   reserveKey(length)
-  if (length > textRoom) {
-    textRoom = max(length, textRoom * 2)
+  if (length + SLACK > textRoom) {
+    textRoom = max(length + SLACK, textRoom * 2)
     text = regrow(text, 0, textRoom)
   }
   return text
@@ -244,6 +247,25 @@ export function add(length: i32, packetCount: f64, byteCount: f64, start: f64, e
   return field < 0 ? -1 : load<f64>(values + (<usize>field << 3))
 }
 
+/** Where the first byte at or after `at` that is 32 (space) or less is, looking 8 bytes at a time. */
+@inline function blankFrom(at: usize): usize {
+  while (true) {
+    const word = load<u64>(at)
+    // a high bit for each byte below 33 (bytes of 128 and up have theirs cleared): exact for the first
+    const below = (word - 0x2121212121212121) & ~word & 0x8080808080808080
+    if (below != 0) return at + <usize>(ctz(below) >> 3)
+    at += 8
+  }
+}
+
+/** Appends text from `from` to `to` to the key of `length` bytes (after a space, unless first), 8 bytes at a time. */
+@inline function append(length: i32, from: i32, to: i32): i32 {
+  if (length > 0) store<u8>(key + <usize>(length++), 32)
+  const n = to - from
+  for (let i = 0; i < n; i += 8) store<u64>(key + <usize>(length + i), load<u64>(text + <usize>(from + i)))
+  return length + n
+}
+
 /** Whether the line at `at` holds only what a header line may: [a-z0-9-] and blanks. */
 function headerLike(at: usize): bool {
   for (let c = <u32>load<u8>(at); c != 10; c = load<u8>(++at)) {
@@ -284,7 +306,8 @@ export function scan(pos: i32, end: i32): i32 {
         }
         store<f64>(values + (<usize>f << 3), <f64>value)
       } else {
-        while (c > 32) c = load<u8>(++at)
+        at = blankFrom(at)
+        c = load<u8>(at)
         if (at == from) return pos
       }
       store<i32>(starts + (<usize>f << 2), <i32>(from - text))
@@ -317,19 +340,27 @@ export function scan(pos: i32, end: i32): i32 {
       const destination = valueAt(dstport)
       if (source > 0 && destination > 0) ephemeral = source >= destination ? srcport : dstport
     }
+    // Key fields next to each other are copied as one run: a plain line has one space between fields.
     let length = 0
+    let run = -1
+    let runEnd = 0
     for (let k = 0; k < fieldCount; k++) {
-      if (!(load<u8>(flags + <usize>k) & IS_KEY)) continue
-      if (length > 0) store<u8>(key + <usize>(length++), 32)
-      if (k == ephemeral) {
-        store<u8>(key + <usize>(length++), 48)
+      const isKey = load<u8>(flags + <usize>k) & IS_KEY
+      if (isKey && k != ephemeral) {
+        if (run < 0) run = load<i32>(starts + (<usize>k << 2))
+        runEnd = load<i32>(ends + (<usize>k << 2))
         continue
       }
-      const s = load<i32>(starts + (<usize>k << 2))
-      const n = load<i32>(ends + (<usize>k << 2)) - s
-      for (let i = 0; i < n; i++) store<u8>(key + <usize>(length + i), load<u8>(text + <usize>(s + i)))
-      length += n
+      if (run >= 0) {
+        length = append(length, run, runEnd)
+        run = -1
+      }
+      if (isKey) {
+        if (length > 0) store<u8>(key + <usize>(length++), 32)
+        store<u8>(key + <usize>(length++), 48)
+      }
     }
+    if (run >= 0) length = append(length, run, runEnd)
     if (add(length, valueAt(packets), valueAt(bytes), valueAt(startAt), valueAt(endAt), valueAt(tcpFlags)) < 0) return pos
     lines++
     pos = next
