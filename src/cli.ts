@@ -12,7 +12,7 @@ import { basename, dirname, join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
-import { S3Client } from '@aws-sdk/client-s3'
+import type { S3Client } from '@aws-sdk/client-s3'
 import { MultiBar } from 'cli-progress'
 import { Command, CommanderError, Option } from 'commander'
 import { pipe } from 'it-pipe'
@@ -271,6 +271,8 @@ async function s3Client(options: Options): Promise<S3Client> {
     forcePathStyle: options.pathStyle,
     followRegionRedirects: true,
   }
+  // loaded only for a bucket: reading a folder or a file does without the SDK
+  const { S3Client } = await import('@aws-sdk/client-s3')
   const client = new S3Client(config)
   const region = await client.config.region().catch(() => undefined)
   if (region) return client

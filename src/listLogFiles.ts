@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events'
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
+import type { S3Client } from '@aws-sdk/client-s3'
 import { FlowLogError, objectUrl, s3Failure } from './errors.js'
 import { abortable, watchdog } from './abortable.js'
 import { abortSignal, callback, milliseconds, positiveInteger, validDate } from './options.js'
@@ -109,6 +109,8 @@ export function listLogFiles(options: ListLogFilesOptions): AsyncGenerator<LogFi
     input: { Prefix: string; Delimiter?: string; StartAfter?: string; ContinuationToken?: string },
     signal = outer,
   ) {
+    // The SDK is loaded when a bucket is first read, not by importing vpcflow.
+    const { ListObjectsV2Command } = await import('@aws-sdk/client-s3')
     const command = new ListObjectsV2Command({ Bucket: bucket, ...input, Prefix: input.Prefix || undefined })
     const object = objectUrl({ bucket, key: input.Prefix })
     for (let attempt = 1; ; attempt++) {

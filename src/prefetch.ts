@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
+import type { S3Client } from '@aws-sdk/client-s3'
 import { setMaxListeners } from 'node:events'
 import type { Readable } from 'node:stream'
 import parallel from 'it-parallel'
@@ -250,6 +250,8 @@ async function fetchObject(client: S3Client, file: LogFile, signal: AbortSignal,
  * for what the SDK gave up on, or the signal's reason.
  */
 async function fetchOnce(client: S3Client, file: LogFile, signal: AbortSignal, stallTimeout: number, before: number): Promise<Uint8Array> {
+  // The SDK is loaded when a bucket is first read, not by importing vpcflow.
+  const { GetObjectCommand } = await import('@aws-sdk/client-s3')
   signal.throwIfAborted()
   const attempt = watchdog(signal, stallTimeout)
   let requests = 1
