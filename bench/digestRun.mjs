@@ -1,6 +1,6 @@
 // One measured digest run in a fresh process, in plain JavaScript on the built package so
 // that its peak RSS is vpcflow's own (no TypeScript loader). Prints one JSON line:
-// { seconds, maxRssMiB, lines (of the digest, or of the text for the floor), digestSha }.
+// { seconds, cpuSeconds (all threads), maxRssMiB, lines (of the digest, or of the text for the floor), digestSha }.
 //
 //   node bench/digestRun.mjs <dir> <workers> [repeat] [--gunzip | --direct]
 //
@@ -45,4 +45,6 @@ if (process.argv.includes('--gunzip')) {
   Object.assign(result, { lines, digestSha: hash.digest('hex') })
 }
 const seconds = (performance.now() - started) / 1000
-console.log(JSON.stringify({ seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024, ...result }))
+const usage = process.resourceUsage()
+const cpuSeconds = (usage.userCPUTime + usage.systemCPUTime) / 1e6
+console.log(JSON.stringify({ seconds, cpuSeconds, maxRssMiB: usage.maxRSS / 1024, ...result }))

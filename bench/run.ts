@@ -38,6 +38,8 @@ const fixed = (n: number, digits = 2): string => n.toFixed(digits)
 
 interface Run {
   seconds: number
+  /** CPU time of all the process's threads, startup included. */
+  cpuSeconds: number
   maxRssMiB: number
   digestSha?: string
   lines?: number
@@ -53,37 +55,46 @@ function run(dir: string, workers: number, repeat = 1, mode?: '--gunzip' | '--di
 async function digestSpeed(): Promise<void> {
   const [files, perFile] = smoke ? [4, 20_000] : [50, 100_000]
   const data = benchData(files, perFile)
-  const rounds = smoke ? 1 : 3
+  const rounds = smoke ? 1 : 5
   const gzMB = Number(execFileSync('du', ['-sb', data.dir], { encoding: 'utf8' }).split('\t')[0]) / 1e6
   print(`## 1-3. Digest speed, memory, both cores`)
   print()
   print(
-    `${data.records.toLocaleString('en-US')} default-format records in ${files} gzip files (${fixed(gzMB, 1)} MB), read from a local folder through prefetch, concatBodies and digest, or with the fetched bodies straight into digest (which then inflates them in its workers); median of ${rounds}, each run a fresh process.`,
+    `${data.records.toLocaleString('en-US')} default-format records in ${files} gzip files (${fixed(gzMB, 1)} MB), read from a local folder through prefetch, concatBodies and digest, or with the fetched bodies straight into digest (which then inflates them in its readers); median of ${rounds} rounds, each run a fresh process.`,
   )
   print()
-  const floor = median(Array.from({ length: rounds }, () => run(data.dir, 1, 1, '--gunzip').seconds))
-  const rows: Array<Array<string | number>> = [['plain gunzip (the floor)', fixed(floor), fixed(data.records / floor / 1e6), fixed(gzMB / floor, 1), '1.00', '-']]
-  const digests = new Set<string>()
-  const results = new Map<number, Run>()
-  let groups = 0
-  for (const [workers, direct] of [[1, false], [2, false], [1, true], [2, true]] as const) {
-    const runs = Array.from({ length: rounds }, () => run(data.dir, workers, 1, direct ? '--direct' : undefined))
-    for (const r of runs) digests.add(r.digestSha!)
-    groups = runs[0]!.lines! - 1
-    const seconds = median(runs.map((r) => r.seconds))
-    const rss = Math.max(...runs.map((r) => r.maxRssMiB))
-    if (direct) results.set(workers, { seconds, maxRssMiB: rss })
-    const what = `${direct ? 'bodies -> digest' : 'concatBodies -> digest'}, ${workers} worker${workers > 1 ? 's' : ''}`
-    rows.push([what, fixed(seconds), fixed(data.records / seconds / 1e6), fixed(gzMB / seconds, 1), fixed(seconds / floor), fixed(rss, 0)])
+  // Each round runs the floor and every configuration once, so that a slower spell of this
+  // shared machine weighs on all alike; ratios to gunzip are taken within a round.
+  const configs = [
+    { what: 'plain gunzip (the floor)', workers: 1, mode: '--gunzip' },
+    { what: 'concatBodies -> digest, workers: 1', workers: 1 },
+    { what: 'concatBodies -> digest, workers: 2', workers: 2 },
+    { what: 'bodies -> digest, workers: 1', workers: 1, mode: '--direct' },
+    { what: 'bodies -> digest, workers: 2', workers: 2, mode: '--direct' },
+  ] as const
+  const runs = configs.map((): Run[] => [])
+  for (let round = 0; round < rounds; round++) {
+    configs.forEach((config, c) => runs[c]!.push(run(data.dir, config.workers, 1, 'mode' in config ? config.mode : undefined)))
   }
-  table(['run', 'seconds', 'M records/s', 'gzip MB/s', 'x gunzip', 'peak RSS MiB'], rows)
+  const floors = runs[0]!
+  const digests = new Set(runs.slice(1).flatMap((all) => all.map((r) => r.digestSha!)))
+  const groups = runs[1]![0]!.lines! - 1
+  const rows = configs.map(({ what }, c) => {
+    const all = runs[c]!
+    const seconds = median(all.map((r) => r.seconds))
+    const ratio = median(all.map((r, round) => r.seconds / floors[round]!.seconds))
+    const cpu = median(all.map((r) => r.cpuSeconds))
+    return [what, fixed(seconds), fixed(data.records / seconds / 1e6), fixed(gzMB / seconds, 1), fixed(ratio), fixed(cpu, 1), c === 0 ? '-' : fixed(Math.max(...all.map((r) => r.maxRssMiB)), 0)]
+  })
+  table(['run', 'seconds', 'M records/s', 'gzip MB/s', 'x gunzip', 'CPU s (all threads)', 'peak RSS MiB'], rows)
   print(`${groups.toLocaleString('en-US')} groups. Digest output identical across runs and worker counts: ${digests.size === 1 ? 'yes' : `NO (${digests.size} different)`}.`)
   print()
-  const four = run(data.dir, 2, 4, '--direct')
+  const once = runs[1]!
+  const four = run(data.dir, 1, 4)
   table(
-    ['records (same groups), bodies -> digest, 2 workers', 'seconds', 'peak RSS MiB'],
+    ['records (same groups), concatBodies -> digest, workers: 1', 'seconds', 'peak RSS MiB'],
     [
-      [data.records.toLocaleString('en-US'), fixed(results.get(2)!.seconds), fixed(results.get(2)!.maxRssMiB, 0)],
+      [data.records.toLocaleString('en-US'), fixed(median(once.map((r) => r.seconds))), fixed(Math.max(...once.map((r) => r.maxRssMiB)), 0)],
       [(data.records * 4).toLocaleString('en-US'), fixed(four.seconds), fixed(four.maxRssMiB, 0)],
     ],
   )

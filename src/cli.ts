@@ -78,8 +78,11 @@ interface Options {
   debug?: boolean
 }
 
-/** Worker threads for the digest: two use both cores of a small machine; more rarely pay (see the README's performance table). */
-const DEFAULT_WORKERS = Math.min(2, availableParallelism())
+/**
+ * Readers for the digest: one per two cores, up to 4. A reader keeps about two cores busy,
+ * its own thread parsing while the thread pool inflates (see the README's performance table).
+ */
+const DEFAULT_WORKERS = Math.max(1, Math.min(4, Math.floor(availableParallelism() / 2)))
 
 type Source = { kind: 's3'; bucket: string; prefix: string } | { kind: 'dir' | 'file'; path: string } | { kind: 'stdin' }
 
@@ -155,7 +158,7 @@ Run 'vpcflow <command> --help' for a command's options and examples.`,
       command
         .option('--concurrency <n>', `requests in flight at most (default: ${DEFAULT_CONCURRENCY})`)
         .option('--max-bytes <size>', `bytes fetched ahead at most, e.g. 256MiB (default: ${DEFAULT_MAX_BYTES / 2 ** 20}MiB)`)
-        .option('--workers <n>', `threads that read log files, a file each at a time (default: ${DEFAULT_WORKERS}, this machine's cores up to 2)`)
+        .option('--workers <n>', `threads that read log files, a file each at a time (default: ${DEFAULT_WORKERS}, one per two cores up to 4)`)
         .option('--lenient', 'skip malformed lines and unreadable objects, count them, and go on')
         .addOption(new Option('--window <window>', "each line's time window: the whole digest's, or its group's").choices(['overall', 'group']).default('overall'))
         .option('--key-fields <fields>', 'group on these fields only, e.g. srcaddr,dstaddr,dstport,protocol,action (default: all)', list)
