@@ -1,6 +1,7 @@
 import { abortable } from './abortable.js'
 import type { FlowLogError } from './errors.js'
 import { compare, lineError, textReader, type LogText, type RecordLine } from './flowLogText.js'
+import type { Format } from './format.js'
 import { abortSignal, callback, fieldList, positiveInteger } from './options.js'
 
 export interface ToDotOptions {
@@ -54,25 +55,41 @@ export function toDot(
   return async function* (text) {
     let edges: Edge[] = []
     const nodes = new Set<string>()
+    /** Edge statements written as they come (with no `top`): in buffers of some 64 KiB, ready to yield. */
+    let ready: Buffer[] = []
+    let statements: string[] = []
+    let size = 0
+    const flush = (): void => {
+      if (statements.length > 0) ready.push(Buffer.from(statements.join('')))
+      statements = []
+      size = 0
+    }
     const reader = textReader({
       fields,
       onError,
       onRecord(record: RecordLine) {
         const edge = edgeOf(record)
         if (edge === undefined) return
-        edges.push(edge)
-        if (top === Infinity) nodes.add(edge.from).add(edge.to)
+        if (top !== Infinity) {
+          edges.push(edge)
+          return
+        }
+        nodes.add(edge.from).add(edge.to)
+        statements.push(edge.statement)
+        size += edge.statement.length
+        if (size >= 64 * 1024) flush()
       },
     })
     yield Buffer.from(`digraph ${quote(name)} {\n  node [shape=box, fontname="Helvetica", fontsize=10];\n  edge [fontname="Helvetica", fontsize=8];\n`)
     for await (const chunk of abortable(text, signal)) {
       reader.push(chunk)
-      if (top === Infinity && edges.length > 0) {
-        yield Buffer.from(edges.map((edge) => edge.statement).join(''))
-        edges = []
-      }
+      flush()
+      yield* ready
+      ready = []
     }
     reader.end()
+    flush()
+    yield* ready
     if (top !== Infinity) {
       edges = edges.sort((a, b) => b.bytes - a.bytes || compare(a.statement, b.statement)).slice(0, top)
       for (const edge of edges) nodes.add(edge.from).add(edge.to)
@@ -90,27 +107,32 @@ interface Edge {
   readonly statement: string
 }
 
+/** Each format's edge attribute names, made once. */
+const attributeNames = new WeakMap<Format, readonly string[]>()
+
 function edgeOf(record: RecordLine): Edge | undefined {
   const { format, bytes, starts, ends } = record
-  const values = new Map<string, string>()
-  format.fields.forEach((field, i) => {
+  const values = format.fields.map((_, i): string | undefined => {
     const value = bytes.toString('utf8', starts[i], ends[i])
-    if (value !== '-') values.set(field, value)
+    return value === '-' ? undefined : value
   })
-  if (format.positions.has('log-status') && values.get('log-status') !== 'OK') return undefined
-  const from = values.get('srcaddr')
-  const to = values.get('dstaddr')
+  const get = (field: string): string | undefined => {
+    const at = format.positions.get(field)
+    return at === undefined ? undefined : values[at]
+  }
+  if (format.positions.has('log-status') && get('log-status') !== 'OK') return undefined
+  const from = get('srcaddr')
+  const to = get('dstaddr')
   if (from === undefined || to === undefined) {
     throw lineError(record, 'MISSING_FIELD', 'a record to draw needs srcaddr and dstaddr')
   }
-  const label = labelOf(values)
-  const attributes = [
-    `color=${COLORS[values.get('action') ?? ''] ?? 'gray'}`,
-    `label=${quote(label)}`,
-    ...[...values].map(([field, value]) => `${DOT_ATTRIBUTE_PREFIX}${field.replaceAll('-', '_')}=${quote(value)}`),
-  ]
-  const statement = `  ${quote(from)} -> ${quote(to)} [${attributes.join(', ')}];\n`
-  return { from, to, bytes: Number(values.get('bytes') ?? 0), statement }
+  let names = attributeNames.get(format)
+  if (!names) attributeNames.set(format, (names = format.fields.map((field) => `, ${DOT_ATTRIBUTE_PREFIX}${field.replaceAll('-', '_')}=`)))
+  let statement = `  ${quote(from)} -> ${quote(to)} [color=${COLORS[get('action') ?? ''] ?? 'gray'}, label=${quote(labelOf(get))}`
+  values.forEach((value, i) => {
+    if (value !== undefined) statement += names[i]! + quote(value)
+  })
+  return { from, to, bytes: Number(get('bytes') ?? 0), statement: statement + '];\n' }
 }
 
 /**
@@ -118,8 +140,7 @@ function edgeOf(record: RecordLine): Edge | undefined {
  * and bytes; the time window in UTC. For example:
  * `123456789010 eni-1235b8ca\ntcp 0 → 443\n20 packets, 4249 bytes\n2014-12-14 04:06 – 04:07Z`
  */
-function labelOf(values: ReadonlyMap<string, string>): string {
-  const get = (field: string): string | undefined => values.get(field)
+function labelOf(get: (field: string) => string | undefined): string {
   const protocol = get('protocol')
   const ports = get('srcport') ?? get('dstport') ? `${get('srcport') ?? '-'} → ${get('dstport') ?? '-'}` : undefined
   const counts = [get('packets') && `${get('packets')} packets`, get('bytes') && `${get('bytes')} bytes`]
@@ -140,9 +161,17 @@ function labelOf(values: ReadonlyMap<string, string>): string {
 /** Unix seconds as `yyyy-mm-dd hh:mm` (UTC), or the value as it is when it is not a time. */
 function utc(seconds: string | undefined): string | undefined {
   if (seconds === undefined) return undefined
-  const time = new Date(Number(seconds) * 1000)
-  return Number.isNaN(time.getTime()) ? seconds : time.toISOString().slice(0, 16).replace('T', ' ')
+  // Lines of a digest all carry the same window, and records of a file close ones.
+  const minute = Math.floor(Number(seconds) / 60)
+  if (minute === lastMinute.minute) return lastMinute.text
+  const time = new Date(minute * 60_000)
+  if (Number.isNaN(time.getTime())) return seconds
+  lastMinute = { minute, text: time.toISOString().slice(0, 16).replace('T', ' ') }
+  return lastMinute.text
 }
+
+/** The minute `utc` wrote last. */
+let lastMinute = { minute: NaN, text: '' }
 
 /**
  * A DOT quoted string: backslashes and quotes escaped, line breaks as `\n`, and NUL,
@@ -151,5 +180,9 @@ function utc(seconds: string | undefined): string | undefined {
  * can turn into markup.
  */
 function quote(value: string): string {
+  if (!SPECIAL.test(value)) return `"${value}"`
   return `"${value.replace(/[\\"]/g, '\\$&').replace(/\r?\n|\r/g, '\\n').replaceAll('\0', '\uFFFD')}"`
 }
+
+/** What `quote` changes: most values have none of it. */
+const SPECIAL = /[\\"\r\n\0]/
