@@ -5,17 +5,18 @@
  * It measures the built package (dist/), each digest run in a fresh process so that its
  * peak RSS is its own, and prints a table per target.
  */
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
 import { cpus, totalmem } from 'node:os'
 import { writeFileSync } from 'node:fs'
 import { pipe } from 'it-pipe'
 import { network, records, seeded, V2_HEADER } from './generator.js'
 import { benchData } from './data.js'
 import { listLogFiles, prefetch, toDot, type LogFile } from '../dist/index.js'
+import type { S3Client } from '@aws-sdk/client-s3'
 import { fileKey, LAYOUTS } from '../test/support/flowLogs.js'
 import { memoryBucket } from '../test/support/memoryBucket.js'
-import { startProxy } from '../test/support/proxy.js'
-import { closeAll, createBucket, putObjects, s3Client, startS3rver } from '../test/support/s3.js'
+import { s3Client } from '../test/support/s3.js'
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
 const smoke = process.argv.includes('--smoke')
@@ -145,21 +146,21 @@ async function prefetchLatency(): Promise<void> {
   const [objects, latency] = smoke ? [20, 10] : [200, 50]
   print(`## 5. Prefetch against latency`)
   print()
-  print(`${objects} objects of 64 KiB from s3rver through a proxy that adds ${latency} ms to each request.`)
+  print(`${objects} objects of 64 KiB from s3rver (in a process of its own) through a proxy that adds ${latency} ms to each request, after one pass to warm up.`)
   print()
-  const s3 = await startS3rver()
-  const proxy = await startProxy(s3.endpoint)
-  const direct = s3Client(s3.endpoint)
-  const client = s3Client(proxy.endpoint)
+  const server = spawn(process.execPath, ['--import', 'tsx', 'bench/latencyServer.ts', String(objects), String(latency)], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const { client, bucket } = await new Promise<{ client: S3Client; bucket: string }>((resolve, reject) => {
+    server.once('error', reject)
+    server.once('exit', (code) => reject(new Error(`the latency server stopped (exit code ${code})`)))
+    createInterface({ input: server.stdout! }).once('line', (line) => {
+      const { endpoint, bucket } = JSON.parse(line) as { endpoint: string; bucket: string }
+      resolve({ client: s3Client(endpoint), bucket })
+    })
+  })
   try {
-    await createBucket(direct, 'latency')
-    const body = Buffer.alloc(64 * 1024, 'x')
-    const keys = Array.from({ length: objects }, (_, i) =>
-      fileKey({ account: '123456789012', region: 'us-east-1', flowLogId: 'fl-1', time: new Date(Date.UTC(2024, 0, 1) + i * 300_000), hash: String(i).padStart(8, '0') }),
-    )
-    await putObjects(direct, 'latency', keys.map((key) => ({ key, body })))
-    const files = await collect(listLogFiles({ client: direct, bucket: 'latency' }))
-    proxy.hook = () => ({ type: 'forward', hold: new Promise((resolve) => setTimeout(resolve, latency)) })
+    const files = await collect(listLogFiles({ client, bucket }))
+    // One pass unmeasured, so that neither process is measured while its code warms up.
+    await collect(pipe(files, prefetch({ client, concurrency: 16 })))
     const rows: Array<Array<string | number>> = []
     let one = 0
     for (const concurrency of [1, 4, 16, 64]) {
@@ -172,7 +173,8 @@ async function prefetchLatency(): Promise<void> {
     }
     table(['concurrency', 'objects', 'seconds', 'objects/s', 'speed-up'], rows)
   } finally {
-    await closeAll(client, direct, proxy, s3)
+    client.destroy()
+    server.stdin!.end()
   }
 }
 

@@ -22,7 +22,7 @@ const text = pipe(
   listLogFiles({ client, bucket, prefix, start, end }),
   prefetch({ client, concurrency: 16 }),
   concatBodies(),
-  digest({ workers: 2 }),
+  digest(),
 )
 for await (const chunk of text) process.stdout.write(chunk)
 client.destroy()
