@@ -2,7 +2,8 @@
  * The S3 test server for the prefetch benchmark, in a process of its own as a real server
  * would be, so that serving does not take CPU from the client being measured: s3rver with
  * `objects` objects of 64 KiB, behind a proxy that holds each request `latency` ms. Prints
- * the proxy's endpoint and the keys as one JSON line, then serves until its input closes.
+ * the proxy's endpoint, s3rver's own (no added latency) and the bucket as one JSON line,
+ * then serves until its input closes.
  *
  *   tsx bench/latencyServer.ts <objects> <latency ms>
  */
@@ -21,6 +22,6 @@ const keys = Array.from({ length: objects }, (_, i) =>
 )
 await putObjects(direct, 'latency', keys.map((key) => ({ key, body })))
 proxy.hook = () => ({ type: 'forward', hold: new Promise((resolve) => setTimeout(resolve, latency)) })
-console.log(JSON.stringify({ endpoint: proxy.endpoint, bucket: 'latency' }))
+console.log(JSON.stringify({ endpoint: proxy.endpoint, direct: s3.endpoint, bucket: 'latency' }))
 process.stdin.resume()
 process.stdin.on('end', () => void closeAll(direct, proxy, s3))

@@ -149,31 +149,39 @@ async function prefetchLatency(): Promise<void> {
   print(`${objects} objects of 64 KiB from s3rver (in a process of its own) through a proxy that adds ${latency} ms to each request, after one pass to warm up.`)
   print()
   const server = spawn(process.execPath, ['--import', 'tsx', 'bench/latencyServer.ts', String(objects), String(latency)], { stdio: ['pipe', 'pipe', 'inherit'] })
-  const { client, bucket } = await new Promise<{ client: S3Client; bucket: string }>((resolve, reject) => {
+  const { client, direct, bucket } = await new Promise<{ client: S3Client; direct: S3Client; bucket: string }>((resolve, reject) => {
     server.once('error', reject)
     server.once('exit', (code) => reject(new Error(`the latency server stopped (exit code ${code})`)))
     createInterface({ input: server.stdout! }).once('line', (line) => {
-      const { endpoint, bucket } = JSON.parse(line) as { endpoint: string; bucket: string }
-      resolve({ client: s3Client(endpoint), bucket })
+      const { endpoint, direct, bucket } = JSON.parse(line) as { endpoint: string; direct: string; bucket: string }
+      resolve({ client: s3Client(endpoint), direct: s3Client(direct), bucket })
     })
   })
   try {
     const files = await collect(listLogFiles({ client, bucket }))
+    /** Seconds to fetch every object. */
+    const fetchAll = async (through: S3Client, concurrency: number): Promise<number> => {
+      const started = performance.now()
+      const fetched = await collect(pipe(files, prefetch({ client: through, concurrency })))
+      if (fetched.length !== objects) throw new Error(`fetched ${fetched.length} of ${objects} objects`)
+      return (performance.now() - started) / 1000
+    }
     // One pass unmeasured, so that neither process is measured while its code warms up.
-    await collect(pipe(files, prefetch({ client, concurrency: 16 })))
+    await fetchAll(client, 16)
     const rows: Array<Array<string | number>> = []
     let one = 0
     for (const concurrency of [1, 4, 16, 64]) {
-      const started = performance.now()
-      let count = 0
-      for await (const _ of pipe(files, prefetch({ client, concurrency }))) count++
-      const seconds = (performance.now() - started) / 1000
+      const seconds = await fetchAll(client, concurrency)
       if (concurrency === 1) one = seconds
-      rows.push([concurrency, count, fixed(seconds), fixed(objects / seconds, 0), `${fixed(one / seconds, 1)}x`])
+      rows.push([concurrency, objects, fixed(seconds), fixed(objects / seconds, 0), `${fixed(one / seconds, 1)}x`])
     }
     table(['concurrency', 'objects', 'seconds', 'objects/s', 'speed-up'], rows)
+    const own = await fetchAll(direct, 16)
+    print(`The test server's own limit, with no added latency at concurrency 16: ${fixed(own)} s (${fixed(objects / own, 0)} objects/s).`)
+    print()
   } finally {
     client.destroy()
+    direct.destroy()
     server.stdin!.end()
   }
 }
