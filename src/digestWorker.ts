@@ -71,6 +71,8 @@ async function handle(message: ToWorker): Promise<void> {
     port.postMessage({ type: 'read', records: digester.takeRecords() } satisfies FromWorker)
   } else {
     digester.end()
-    port.postMessage({ type: 'result', parts: partsOf(digester.state()) } satisfies FromWorker)
+    const parts = partsOf(digester.state())
+    // the arenas are copies made for this message: handed over, not copied again
+    port.postMessage({ type: 'result', parts } satisfies FromWorker, parts.blocks.map((block) => block.table.arena.buffer as ArrayBuffer))
   }
 }

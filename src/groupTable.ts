@@ -112,6 +112,8 @@ interface Core {
   reserveKey(length: number): number
   reserveText(length: number): number
   allocate(length: number): number
+  release(at: number): void
+  merge(groups: number, at: number, length: number): number
   useLayout(...args: number[]): void
   add(length: number, packets: number, bytes: number, start: number, end: number, tcpFlags: number): number
   scan(start: number, end: number): number
@@ -207,10 +209,21 @@ export function groupTable(): GroupTable {
       return { end: pos, lines }
     },
     merge(other) {
-      for (const at of offsetsOf(other.arena)) {
-        const { key, packets, bytes, start, end, tcpFlags } = groupAt(other, at)
-        keyBytes(key.length).set(key)
-        add(key.length, packets, bytes, start, end, tcpFlags)
+      // The core adds the groups; one whose sums are past 2^53 is added here, with bigints.
+      const { arena: groups } = other
+      const copy = core.allocate(groups.length)
+      new Uint8Array(core.memory.buffer, copy, groups.length).set(groups)
+      try {
+        for (let at = 0; at < groups.length; ) {
+          at = core.merge(copy, at, groups.length)
+          if (at === groups.length) break
+          const { key, packets, bytes, start, end, tcpFlags } = groupAt(other, at)
+          keyBytes(key.length).set(key)
+          add(key.length, packets, bytes, start, end, tcpFlags)
+          at += recordSize(key.length)
+        }
+      } finally {
+        core.release(copy)
       }
     },
     *sorted() {
@@ -234,10 +247,13 @@ export function groupTable(): GroupTable {
   }
 }
 
+/** The bytes a group takes in an arena: its numbers and its key, padded to 8 bytes. */
+const recordSize = (keyLength: number): number => KEY + Math.ceil(keyLength / 8) * 8
+
 /** The offsets of the groups in an arena, in the order they were made. */
 function* offsetsOf(arena: Uint8Array): Generator<number> {
   const view = new DataView(arena.buffer, arena.byteOffset, arena.byteLength)
-  for (let at = 0; at < arena.length; at += KEY + Math.ceil(view.getInt32(at + KEY_LENGTH, true) / 8) * 8) yield at
+  for (let at = 0; at < arena.length; at += recordSize(view.getInt32(at + KEY_LENGTH, true))) yield at
 }
 
 /** The group at offset `at` of a table's parts, its key as bytes (a view). */

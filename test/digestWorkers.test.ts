@@ -30,6 +30,22 @@ describe('digest in worker threads', () => {
     }
   })
 
+  test('sums past 2^53 merge exactly across readers, whichever side passed it', async () => {
+    const line = (packets: string, bytes: string): string => `2 123456789012 eni-1 10.0.0.1 10.0.0.2 49152 443 6 ${packets} ${bytes} 1700000000 1700000060 ACCEPT OK`
+    // each file a group past 2^53 in one count or both, a group of small sums, and a group whose
+    // sum passes 2^53 only once the readers' tables are merged
+    const near = String(2 ** 51 - 1000)
+    const files = Array.from({ length: 6 }, (_, i) =>
+      fetched(fakeLogFile({ hash: `big${i}` }), [V2_HEADER, line('9007199254740993', '5'), line('1', '2').replace('10.0.0.1', '10.0.0.9'), line(near, near).replace('eni-1', 'eni-2'), line('3', '4').replace('10.0.0.2', `10.0.0.${i + 3}`)].join('\n')),
+    )
+    const one = await collectText(pipe(files, digest()))
+    const sum = (n: bigint): bigint => 6n * n
+    expect(one).toContain(` ${sum(9007199254740993n)} 30 `)
+    expect(one).toContain(` ${sum(BigInt(near))} ${sum(BigInt(near))} `)
+    expect(one).toContain(' 6 12 ')
+    for (const workers of [2, 3]) expect(await collectText(pipe(files, digest({ workers }))), `${workers}`).toBe(one)
+  })
+
   test('stored bodies straight from prefetch digest as their text does, inflated in the workers', async () => {
     const files = logFiles(8)
     const viaText = await collectText(pipe(files, concatBodies(), digest()))

@@ -115,9 +115,14 @@ export function reserveText(length: i32): usize {
   return text
 }
 
-/** Room for `length` bytes the caller fills (a layout's flags). */
+/** Room for `length` bytes the caller fills (a layout's flags, another table's groups). */
 export function allocate(length: i32): usize {
   return heap.alloc(<usize>length)
+}
+
+/** Gives back what `allocate` gave. */
+export function release(at: usize): void {
+  heap.free(at)
 }
 
 /** The layout of the lines the next scans read: a flag byte per field, and where the fields the digest reads are (-1: absent). */
@@ -366,4 +371,23 @@ export function scan(pos: i32, end: i32): i32 {
     pos = next
   }
   return pos
+}
+
+/**
+ * Adds the groups of another table, its arena copied to `groups` (`length` bytes), from
+ * offset `at` on. Returns where it stopped: `length`, or the offset of a group whose
+ * counts are left to the caller (a sum past 2^53, there or here).
+ */
+export function merge(groups: usize, at: i32, length: i32): i32 {
+  while (at < length) {
+    const group = groups + <usize>at
+    const keyLength = load<i32>(group, KEY_LENGTH)
+    const padded = (keyLength + 7) & ~7
+    memory.copy(key, group + KEY, <usize>padded)
+    // a sum held in JavaScript (IN_BIG) is a count `add` leaves to the caller
+    const done = add(keyLength, load<f64>(group, PACKETS), load<f64>(group, BYTES), load<f64>(group, START), load<f64>(group, END), load<f64>(group, FLAGS))
+    if (done < 0) return at
+    at += <i32>KEY + padded
+  }
+  return at
 }
