@@ -61,11 +61,11 @@ async function digestSpeed(): Promise<void> {
   print(`## 1-3. Digest speed, memory, both cores`)
   print()
   print(
-    `${data.records.toLocaleString('en-US')} default-format records in ${files} gzip files (${fixed(gzMB, 1)} MB), read from a local folder through prefetch, concatBodies and digest, or with the fetched bodies straight into digest (which then inflates them in its readers); median of ${rounds} rounds, each run a fresh process.`,
+    `${data.records.toLocaleString('en-US')} default-format records in ${files} gzip files (${fixed(gzMB, 1)} MB), read from a local folder through prefetch, concatBodies and digest, or with the fetched bodies straight into digest (which then inflates them in its readers); median of ${rounds} rounds, each run a fresh process right after a gunzip of its own, the ratio to gunzip taken pair by pair.`,
   )
   print()
-  // Each round runs the floor and every configuration once, so that a slower spell of this
-  // shared machine weighs on all alike; ratios to gunzip are taken within a round.
+  // Each round runs every configuration once, each right after a gunzip of its own, so that
+  // a slower spell of this shared machine weighs on both alike: ratios are taken pair by pair.
   const configs = [
     { what: 'plain gunzip (the floor)', workers: 1, mode: '--gunzip' },
     { what: 'concatBodies -> digest, workers: 1', workers: 1 },
@@ -74,16 +74,23 @@ async function digestSpeed(): Promise<void> {
     { what: 'bodies -> digest, workers: 2', workers: 2, mode: '--direct' },
   ] as const
   const runs = configs.map((): Run[] => [])
+  const ratios = configs.map((): number[] => [])
   for (let round = 0; round < rounds; round++) {
-    configs.forEach((config, c) => runs[c]!.push(run(data.dir, config.workers, 1, 'mode' in config ? config.mode : undefined)))
+    configs.forEach((config, c) => {
+      if (c === 0) return
+      const floor = run(data.dir, 1, 1, '--gunzip')
+      const digested = run(data.dir, config.workers, 1, 'mode' in config ? config.mode : undefined)
+      runs[0]!.push(floor)
+      runs[c]!.push(digested)
+      ratios[c]!.push(digested.seconds / floor.seconds)
+    })
   }
-  const floors = runs[0]!
   const digests = new Set(runs.slice(1).flatMap((all) => all.map((r) => r.digestSha!)))
   const groups = runs[1]![0]!.lines! - 1
   const rows = configs.map(({ what }, c) => {
     const all = runs[c]!
     const seconds = median(all.map((r) => r.seconds))
-    const ratio = median(all.map((r, round) => r.seconds / floors[round]!.seconds))
+    const ratio = c === 0 ? 1 : median(ratios[c]!)
     const cpu = median(all.map((r) => r.cpuSeconds))
     return [what, fixed(seconds), fixed(data.records / seconds / 1e6), fixed(gzMB / seconds, 1), fixed(ratio), fixed(cpu, 1), c === 0 ? '-' : fixed(Math.max(...all.map((r) => r.maxRssMiB)), 0)]
   })
