@@ -8,7 +8,7 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { cpus, totalmem } from 'node:os'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { pipe } from 'it-pipe'
 import { network, records, seeded, V2_HEADER } from './generator.js'
 import { benchData } from './data.js'
@@ -32,6 +32,23 @@ function table(header: string[], rows: Array<Array<string | number>>): void {
   print(`|${header.map(() => '---').join('|')}|`)
   for (const row of rows) print(`| ${row.join(' | ')} |`)
   print()
+}
+
+/** The machine's CPU ticks so far, all and stolen by the host for other guests (Linux), to tell a quiet run from a noisy one. */
+function cpuTicks(): { total: number; steal: number } | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number)
+    return { total: fields.reduce((sum, n) => sum + n, 0), steal: fields[7]! }
+  } catch {
+    return undefined
+  }
+}
+
+/** What share of the machine's time since `before` the host took for other guests, as text. */
+function stolenSince(before: ReturnType<typeof cpuTicks>): string {
+  const after = cpuTicks()
+  if (!before || !after || after.total === before.total) return 'not known on this system'
+  return `${fixed((100 * (after.steal - before.steal)) / (after.total - before.total), 1)}%`
 }
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
@@ -75,6 +92,7 @@ async function digestSpeed(): Promise<void> {
   ] as const
   const runs = configs.map((): Run[] => [])
   const ratios = configs.map((): number[] => [])
+  const ticks = cpuTicks()
   for (let round = 0; round < rounds; round++) {
     configs.forEach((config, c) => {
       if (c === 0) return
@@ -95,7 +113,7 @@ async function digestSpeed(): Promise<void> {
     return [what, fixed(seconds), fixed(data.records / seconds / 1e6), fixed(gzMB / seconds, 1), fixed(ratio), fixed(cpu, 1), c === 0 ? '-' : fixed(Math.max(...all.map((r) => r.maxRssMiB)), 0)]
   })
   table(['run', 'seconds', 'M records/s', 'gzip MB/s', 'x gunzip', 'CPU s (all threads)', 'peak RSS MiB'], rows)
-  print(`${groups.toLocaleString('en-US')} groups. Digest output identical across runs and worker counts: ${digests.size === 1 ? 'yes' : `NO (${digests.size} different)`}.`)
+  print(`${groups.toLocaleString('en-US')} groups. Digest output identical across runs and worker counts: ${digests.size === 1 ? 'yes' : `NO (${digests.size} different)`}. CPU time the host took for other guests meanwhile (steal): ${stolenSince(ticks)} of this machine's.`)
   print()
   const once = runs[1]!
   const four = run(data.dir, 1, 4)
