@@ -6,7 +6,7 @@
 import type { FlowLogError } from './errors.js'
 import { formatOf, type Format } from './format.js'
 import { BIG, compare, DEFAULT_MAX_LINE_LENGTH, textReader, type LogText, type RecordLine } from './flowLogText.js'
-import { groupTable, type Count, type Group, type GroupTable, type GroupTableParts, type LineLayout } from './groupTable.js'
+import { groupTable, widen, type Count, type Group, type GroupTable, type GroupTableParts, type LineLayout } from './groupTable.js'
 
 /** The groups of one output format. */
 export interface Block {
@@ -177,11 +177,7 @@ export function mergeDigests(state: DigestState, others: readonly DigestParts[])
 export async function* writeDigest(state: DigestState, window: 'overall' | 'group', signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
   const blocks = [...state.blocks.values()].sort((a, b) => compare(a.format.header, b.format.header))
   const overall = { start: -1, end: -1 }
-  for (const { table } of blocks) {
-    const { start, end } = table.span()
-    if (start >= 0 && (overall.start < 0 || start < overall.start)) overall.start = start
-    if (end > overall.end) overall.end = end
-  }
+  for (const { table } of blocks) widen(overall, table.span())
   let out: string[] = []
   let size = 0
   for (const block of blocks) {

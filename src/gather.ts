@@ -38,6 +38,9 @@ export async function gather(
     local.push(chunk)
     onProgress?.(local.takeRecords())
   }
+  const stopWorkers = (): void => {
+    for (const worker of workers) void worker.thread.terminate()
+  }
   /** A worker thread with room for a message of this weight, if any. */
   const withRoom = (weight: number): DigestWorker | undefined => workers.find((worker) => worker.inFlight + weight <= IN_FLIGHT)
   try {
@@ -69,10 +72,11 @@ export async function gather(
     }
     local.end()
     const parts = await untilAborted(Promise.all(workers.map((worker) => worker.finish())), signal)
-    for (const worker of workers) void worker.thread.terminate()
+    // their groups are here: let the threads go before merging, so their memory goes too
+    stopWorkers()
     return mergeDigests(local.state(), parts)
   } finally {
-    for (const worker of workers) void worker.thread.terminate()
+    stopWorkers()
   }
 
   interface DigestWorker {

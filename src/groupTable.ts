@@ -29,8 +29,6 @@ export interface LineLayout {
 }
 
 export interface GroupTable {
-  /** Number of groups. */
-  readonly size: number
   /** Room for a key of `length` bytes, to fill before calling `add`. Valid until the next call on the table. */
   keyBytes(length: number): Uint8Array
   /**
@@ -66,7 +64,6 @@ export interface Group {
 
 /** A table's state, for structured clone between threads. */
 export interface GroupTableParts {
-  readonly size: number
   /**
    * The groups, one after another: packets, bytes, start, end, tcp-flags (f64), the key's
    * length (i32, then 4 bytes unused) and the key, zero-padded to 8 bytes.
@@ -104,7 +101,6 @@ interface Global {
 /** What wasm/groups.ts exports. */
 interface Core {
   readonly memory: { readonly buffer: ArrayBuffer }
-  readonly size: Global
   readonly arena: Global
   readonly used: Global
   readonly lines: Global
@@ -183,12 +179,9 @@ export function groupTable(): GroupTable {
     current = layout
   }
 
-  const parts = (): GroupTableParts => ({ size: core.size.value, arena: arena().slice(), big })
+  const parts = (): GroupTableParts => ({ arena: arena().slice(), big })
 
   return {
-    get size() {
-      return core.size.value
-    },
     keyBytes,
     add,
     scan(text, start, end, layout) {
@@ -228,23 +221,25 @@ export function groupTable(): GroupTable {
     },
     *sorted() {
       // views, not copies: nothing changes the table meanwhile
-      const mine: GroupTableParts = { size: core.size.value, arena: arena(), big }
+      const mine: GroupTableParts = { arena: arena(), big }
       const keys = keysOf(mine.arena)
       const order = Int32Array.from(offsetsOf(mine.arena)).sort((a, b) => keys.compare(a, b))
       for (const at of order) yield { ...groupAt(mine, at), key: keys.text(at) }
     },
     span() {
       const span = { start: -1, end: -1 }
-      const mine: GroupTableParts = { size: core.size.value, arena: arena(), big }
-      for (const at of offsetsOf(mine.arena)) {
-        const { start, end } = groupAt(mine, at)
-        if (start >= 0 && (span.start < 0 || start < span.start)) span.start = start
-        if (end > span.end) span.end = end
-      }
+      const mine: GroupTableParts = { arena: arena(), big }
+      for (const at of offsetsOf(mine.arena)) widen(span, groupAt(mine, at))
       return span
     },
     parts,
   }
+}
+
+/** Widens `span` to take in `other`'s start and end (-1 where there is none). */
+export function widen(span: { start: number; end: number }, other: { readonly start: number; readonly end: number }): void {
+  if (other.start >= 0 && (span.start < 0 || other.start < span.start)) span.start = other.start
+  if (other.end > span.end) span.end = other.end
 }
 
 /** The bytes a group takes in an arena: its numbers and its key, padded to 8 bytes. */

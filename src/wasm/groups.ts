@@ -38,7 +38,7 @@ let capacity: i32 = 0 // groups before the slots grow; there are twice as many s
 let mask: i32 = 0
 let slots: usize = 0
 let arenaRoom: i32 = 0
-export let size: i32 = 0
+let size: i32 = 0
 export let arena: usize = 0
 /** Bytes of the arena in use. */
 export let used: i32 = 0
