@@ -29,6 +29,15 @@ const IN_BIG: f64 = -2
 /** Room past the end of text and keys: they are read and written 8 bytes at a time, and keys padded. */
 const SLACK: i32 = 16
 
+/** Lines a scan reads before it adds their records (see scan), and what it keeps of each. */
+const BATCH: i32 = 16
+const ENTRY: i32 = 64
+// an entry's counts, window and tcp-flags are at PACKETS..FLAGS, as in a group; then:
+const LINE: usize = 40
+const LENGTH: usize = 44
+const HASH: usize = 48
+const KEY_AT: usize = 52
+
 /** Field flags of a layout. */
 const NUMERIC: u8 = 1
 const IS_KEY: u8 = 2
@@ -45,6 +54,9 @@ export let used: i32 = 0
 /** Where the caller writes a key for `add`. */
 let key: usize = 0
 let keyRoom: i32 = 0
+/** A scan's batch of lines, and what its loads ahead of time read (kept, so that they are not left out). */
+let batch: usize = 0
+let touched: i32 = 0
 
 // The layout being scanned, and the text.
 let fieldCount: i32 = 0
@@ -94,6 +106,7 @@ export function init(): void {
   arenaRoom = 64 * 1024
   arena = heap.alloc(<usize>arenaRoom)
   reserveKey(1024)
+  batch = heap.alloc(<usize>(BATCH * ENTRY))
 }
 
 /** Makes room for a key of `length` bytes, and its padding; returns where to write it. */
@@ -107,7 +120,8 @@ export function reserveKey(length: i32): usize {
 
 /** Makes room for `length` bytes of text (and for a key made of its fields); returns where to write it. */
 export function reserveText(length: i32): usize {
-  reserveKey(length)
+  // the keys of a batch of its lines, each padded to 8 bytes
+  reserveKey(length + BATCH * 8)
   if (length + SLACK > textRoom) {
     textRoom = max(length + SLACK, textRoom * 2)
     text = regrow(text, 0, textRoom)
@@ -167,22 +181,27 @@ function growSlots(): void {
   heap.free(old)
 }
 
-/** The group of the key at `key` (`length` bytes, zero-padded to 8), made with absent sums when new. */
-function groupOf(length: i32): i32 {
+/** The hash of the key at `at` (`length` bytes, zero-padded to 8). */
+function hashOf(at: usize, length: i32): i32 {
   const words = (length + 7) >>> 3
   let x: u64 = <u64>length
   for (let w = 0; w < words; w++) {
-    x = (x ^ load<u64>(key + (<usize>w << 3))) * 0x9e3779b97f4a7c15
+    x = (x ^ load<u64>(at + (<usize>w << 3))) * 0x9e3779b97f4a7c15
     x ^= x >>> 29
   }
-  const h = <i32>(x >>> 32)
+  return <i32>(x >>> 32)
+}
+
+/** The group of the key at `at` (`length` bytes, zero-padded to 8, hash `h`), made with absent sums when new. */
+function groupOf(at: usize, length: i32, h: i32): i32 {
+  const words = (length + 7) >>> 3
   let slot = h & mask
   for (let g = load<i32>(slotAt(slot)); g != EMPTY; g = load<i32>(slotAt(slot))) {
     if (load<i32>(slotAt(slot), 4) == h) {
-      const at = arena + <usize>g
-      if (load<i32>(at, KEY_LENGTH) == length) {
+      const group = arena + <usize>g
+      if (load<i32>(group, KEY_LENGTH) == length) {
         let w = 0
-        while (w < words && load<u64>(at + KEY + (<usize>w << 3)) == load<u64>(key + (<usize>w << 3))) w++
+        while (w < words && load<u64>(group + KEY + (<usize>w << 3)) == load<u64>(at + (<usize>w << 3))) w++
         if (w == words) return g
       }
     }
@@ -199,14 +218,14 @@ function groupOf(length: i32): i32 {
     arena = regrow(arena, used, arenaRoom)
   }
   const g = used
-  const at = arena + <usize>g
-  store<f64>(at, -1, PACKETS)
-  store<f64>(at, -1, BYTES)
-  store<f64>(at, -1, START)
-  store<f64>(at, -1, END)
-  store<f64>(at, -1, FLAGS)
-  store<i64>(at, <i64>length, KEY_LENGTH)
-  memory.copy(at + KEY, key, <usize>words << 3)
+  const group = arena + <usize>g
+  store<f64>(group, -1, PACKETS)
+  store<f64>(group, -1, BYTES)
+  store<f64>(group, -1, START)
+  store<f64>(group, -1, END)
+  store<f64>(group, -1, FLAGS)
+  store<i64>(group, <i64>length, KEY_LENGTH)
+  memory.copy(group + KEY, at, <usize>words << 3)
   used += room
   size++
   store<i32>(slotAt(slot), g)
@@ -231,7 +250,11 @@ function groupOf(length: i32): i32 {
 export function add(length: i32, packetCount: f64, byteCount: f64, start: f64, end: f64, tcpFlagBits: f64): i32 {
   // zero the padding, so that equal keys have equal words
   store<u64>(key + <usize>length, 0)
-  const g = groupOf(length)
+  return addTo(groupOf(key, length, hashOf(key, length)), packetCount, byteCount, start, end, tcpFlagBits)
+}
+
+/** Adds a record to group `g`, as `add` does. */
+function addTo(g: i32, packetCount: f64, byteCount: f64, start: f64, end: f64, tcpFlagBits: f64): i32 {
   const at = arena + <usize>g
   if (start >= 0 && (load<f64>(at, START) < 0 || start < load<f64>(at, START))) store<f64>(at, start, START)
   if (end > load<f64>(at, END)) store<f64>(at, end, END)
@@ -263,11 +286,11 @@ export function add(length: i32, packetCount: f64, byteCount: f64, start: f64, e
   }
 }
 
-/** Appends text from `from` to `to` to the key of `length` bytes (after a space, unless first), 8 bytes at a time. */
-@inline function append(length: i32, from: i32, to: i32): i32 {
-  if (length > 0) store<u8>(key + <usize>(length++), 32)
+/** Appends text from `from` to `to` to the key at `at` of `length` bytes (after a space, unless first), 8 bytes at a time. */
+@inline function append(at: usize, length: i32, from: i32, to: i32): i32 {
+  if (length > 0) store<u8>(at + <usize>(length++), 32)
   const n = to - from
-  for (let i = 0; i < n; i += 8) store<u64>(key + <usize>(length + i), load<u64>(text + <usize>(from + i)))
+  for (let i = 0; i < n; i += 8) store<u64>(at + <usize>(length + i), load<u64>(text + <usize>(from + i)))
   return length + n
 }
 
@@ -280,95 +303,155 @@ function headerLike(at: usize): bool {
 }
 
 /**
+ * Splits the line at offset `pos` into its fields (`starts`, `ends`, and `values` for the
+ * numeric ones) and returns the offset of the next line, or -1 when the line is not plain.
+ */
+function readLine(pos: i32): i32 {
+  const line = text + <usize>pos
+  let at = line
+  let c = <u32>load<u8>(at)
+  if (c - 97 < 26 && headerLike(at)) return -1
+  let f = 0
+  while (true) {
+    if (f == fieldCount) return -1
+    const from = at
+    if (load<u8>(flags + <usize>f) & NUMERIC) {
+      let value: i64 = 0
+      while (c - 48 < 10) {
+        value = value * 10 + <i64>(c - 48)
+        c = load<u8>(++at)
+      }
+      const digits = <i32>(at - from)
+      if (digits == 0) {
+        if (c != 45) return -1
+        value = -1
+        c = load<u8>(++at)
+      } else if (digits > 15) {
+        return -1
+      }
+      store<f64>(values + (<usize>f << 3), <f64>value)
+    } else {
+      at = blankFrom(at)
+      c = load<u8>(at)
+      if (at == from) return -1
+    }
+    store<i32>(starts + (<usize>f << 2), <i32>(from - text))
+    store<i32>(ends + (<usize>f << 2), <i32>(at - text))
+    f++
+    if (c == 32) {
+      c = load<u8>(++at)
+      if (c <= 32) return -1
+      continue
+    }
+    if (c == 13) c = load<u8>(++at)
+    if (c == 10) break
+    return -1
+  }
+  if (f != fieldCount || <i32>(at - line) > maxLine) return -1
+  return <i32>(at - text) + 1
+}
+
+/** Whether the line just read has a log-status other than OK (its record is not digested). */
+function notOk(): bool {
+  if (logStatus < 0) return false
+  const s = load<i32>(starts + (<usize>logStatus << 2))
+  return load<i32>(ends + (<usize>logStatus << 2)) - s != 2 || load<u16>(text + <usize>s) != 0x4b4f
+}
+
+/** Writes the key of the line just read at `at`, zero-padded to 8 bytes, and returns its length. */
+function keyOf(at: usize): i32 {
+  // The ephemeral port (the larger, srcport when equal) is written as 0, unless a port is 0 already.
+  let ephemeral = -1
+  if (srcport >= 0 && dstport >= 0) {
+    const source = valueAt(srcport)
+    const destination = valueAt(dstport)
+    if (source > 0 && destination > 0) ephemeral = source >= destination ? srcport : dstport
+  }
+  // Key fields next to each other are copied as one run: a plain line has one space between fields.
+  let length = 0
+  let run = -1
+  let runEnd = 0
+  for (let k = 0; k < fieldCount; k++) {
+    const isKey = load<u8>(flags + <usize>k) & IS_KEY
+    if (isKey && k != ephemeral) {
+      if (run < 0) run = load<i32>(starts + (<usize>k << 2))
+      runEnd = load<i32>(ends + (<usize>k << 2))
+      continue
+    }
+    if (run >= 0) {
+      length = append(at, length, run, runEnd)
+      run = -1
+    }
+    if (isKey) {
+      if (length > 0) store<u8>(at + <usize>(length++), 32)
+      store<u8>(at + <usize>(length++), 48)
+    }
+  }
+  if (run >= 0) length = append(at, length, run, runEnd)
+  store<u64>(at + <usize>length, 0)
+  return length
+}
+
+/**
  * Reads the plain lines of the text from offset `pos` to `end` (just past a newline) into
  * the table and returns where it stopped: `end`, or the start of a line left to the caller.
  * `lines` is then the number of record lines read.
+ *
+ * Lines are read in batches of BATCH: their keys are made and hashed, then the slots and
+ * groups they will meet are loaded all at once, so that those loads (mostly cache misses in
+ * a large table) overlap rather than wait for each other, and then the records are added in
+ * order.
  */
 export function scan(pos: i32, end: i32): i32 {
   lines = 0
   while (pos < end) {
-    const line = text + <usize>pos
-    let at = line
-    let c = <u32>load<u8>(at)
-    if (c - 97 < 26 && headerLike(at)) return pos
-    let f = 0
-    while (true) {
-      if (f == fieldCount) return pos
-      const from = at
-      if (load<u8>(flags + <usize>f) & NUMERIC) {
-        let value: i64 = 0
-        while (c - 48 < 10) {
-          value = value * 10 + <i64>(c - 48)
-          c = load<u8>(++at)
-        }
-        const digits = <i32>(at - from)
-        if (digits == 0) {
-          if (c != 45) return pos
-          value = -1
-          c = load<u8>(++at)
-        } else if (digits > 15) {
-          return pos
-        }
-        store<f64>(values + (<usize>f << 3), <f64>value)
-      } else {
-        at = blankFrom(at)
-        c = load<u8>(at)
-        if (at == from) return pos
+    let n = 0
+    let plain = true
+    let keyAt = key
+    while (n < BATCH && pos < end) {
+      const next = readLine(pos)
+      if (next < 0) {
+        plain = false
+        break
       }
-      store<i32>(starts + (<usize>f << 2), <i32>(from - text))
-      store<i32>(ends + (<usize>f << 2), <i32>(at - text))
-      f++
-      if (c == 32) {
-        c = load<u8>(++at)
-        if (c <= 32) return pos
+      const entry = batch + <usize>(n++ * ENTRY)
+      store<i32>(entry, pos, LINE)
+      pos = next
+      if (notOk()) {
+        store<i32>(entry, -1, LENGTH)
         continue
       }
-      if (c == 13) c = load<u8>(++at)
-      if (c == 10) break
-      return pos
+      const length = keyOf(keyAt)
+      store<i32>(entry, length, LENGTH)
+      store<i32>(entry, hashOf(keyAt, length), HASH)
+      store<i32>(entry, <i32>(keyAt - key), KEY_AT)
+      store<f64>(entry, valueAt(packets), PACKETS)
+      store<f64>(entry, valueAt(bytes), BYTES)
+      store<f64>(entry, valueAt(startAt), START)
+      store<f64>(entry, valueAt(endAt), END)
+      store<f64>(entry, valueAt(tcpFlags), FLAGS)
+      keyAt += <usize>((length + 7) & ~7)
     }
-    if (f != fieldCount || <i32>(at - line) > maxLine) return pos
-    const next = <i32>(at - text) + 1
-
-    if (logStatus >= 0) {
-      const s = load<i32>(starts + (<usize>logStatus << 2))
-      if (load<i32>(ends + (<usize>logStatus << 2)) - s != 2 || load<u16>(text + <usize>s) != 0x4b4f) {
-        lines++
-        pos = next
-        continue
-      }
+    let seen: i32 = 0
+    for (let i = 0; i < n; i++) {
+      const entry = batch + <usize>(i * ENTRY)
+      if (load<i32>(entry, LENGTH) < 0) continue
+      const g = load<i32>(slotAt(load<i32>(entry, HASH) & mask))
+      if (g != EMPTY) seen += load<i32>(arena + <usize>g, KEY_LENGTH)
     }
-    // The ephemeral port (the larger, srcport when equal) is written as 0, unless a port is 0 already.
-    let ephemeral = -1
-    if (srcport >= 0 && dstport >= 0) {
-      const source = valueAt(srcport)
-      const destination = valueAt(dstport)
-      if (source > 0 && destination > 0) ephemeral = source >= destination ? srcport : dstport
+    touched = seen
+    for (let i = 0; i < n; i++) {
+      const entry = batch + <usize>(i * ENTRY)
+      const length = load<i32>(entry, LENGTH)
+      if (length >= 0) {
+        const at = key + <usize>load<i32>(entry, KEY_AT)
+        const g = groupOf(at, length, load<i32>(entry, HASH))
+        const added = addTo(g, load<f64>(entry, PACKETS), load<f64>(entry, BYTES), load<f64>(entry, START), load<f64>(entry, END), load<f64>(entry, FLAGS))
+        if (added < 0) return load<i32>(entry, LINE)
+      }
+      lines++
     }
-    // Key fields next to each other are copied as one run: a plain line has one space between fields.
-    let length = 0
-    let run = -1
-    let runEnd = 0
-    for (let k = 0; k < fieldCount; k++) {
-      const isKey = load<u8>(flags + <usize>k) & IS_KEY
-      if (isKey && k != ephemeral) {
-        if (run < 0) run = load<i32>(starts + (<usize>k << 2))
-        runEnd = load<i32>(ends + (<usize>k << 2))
-        continue
-      }
-      if (run >= 0) {
-        length = append(length, run, runEnd)
-        run = -1
-      }
-      if (isKey) {
-        if (length > 0) store<u8>(key + <usize>(length++), 32)
-        store<u8>(key + <usize>(length++), 48)
-      }
-    }
-    if (run >= 0) length = append(length, run, runEnd)
-    if (add(length, valueAt(packets), valueAt(bytes), valueAt(startAt), valueAt(endAt), valueAt(tcpFlags)) < 0) return pos
-    lines++
-    pos = next
+    if (!plain) return pos
   }
   return pos
 }
