@@ -6,7 +6,7 @@
 import type { FlowLogError } from './errors.js'
 import { formatOf, type Format } from './format.js'
 import { BIG, compare, DEFAULT_MAX_LINE_LENGTH, textReader, type LogText, type RecordLine } from './flowLogText.js'
-import { groupTable, widen, type Count, type Group, type GroupTable, type GroupTableParts, type LineLayout } from './groupTable.js'
+import { groupTable, widen, type Count, type GroupTable, type GroupTableParts, type LineLayout } from './groupTable.js'
 
 /** The groups of one output format. */
 export interface Block {
@@ -178,52 +178,14 @@ export async function* writeDigest(state: DigestState, window: 'overall' | 'grou
   const blocks = [...state.blocks.values()].sort((a, b) => compare(a.format.header, b.format.header))
   const overall = { start: -1, end: -1 }
   for (const { table } of blocks) widen(overall, table.span())
-  let out: string[] = []
-  let size = 0
-  for (const block of blocks) {
-    for (const line of linesOf(block, window === 'overall' ? overall : undefined)) {
-      out.push(line)
-      size += line.length + 1
-      if (size >= 64 * 1024) {
-        signal?.throwIfAborted()
-        yield Buffer.from(out.join('\n') + '\n', 'latin1')
-        out = []
-        size = 0
-      }
+  for (const { format, table } of blocks) {
+    signal?.throwIfAborted()
+    yield Buffer.from(`${format.header}\n`, 'latin1')
+    for (const lines of table.lines(format.fields, window === 'overall' ? overall : undefined)) {
+      signal?.throwIfAborted()
+      yield lines
     }
   }
-  if (out.length > 0) yield Buffer.from(out.join('\n') + '\n', 'latin1')
-}
-
-/** A block's header line, then its groups as lines, with the overall window or (without it) each group's own. */
-function* linesOf({ format, table }: Block, overall: { start: number; end: number } | undefined): Generator<string> {
-  yield format.header
-  for (const group of table.sorted()) yield lineOf(format, group, overall ?? group)
-}
-
-/** Writes a group back as a line of its format. */
-function lineOf(format: Format, group: Group, span: { start: number; end: number }): string {
-  const keyValues = group.key.split(' ')
-  let k = 0
-  const show = (n: Count): string => (n === -1 ? '-' : String(n))
-  return format.fields
-    .map((field) => {
-      switch (field) {
-        case 'packets':
-          return show(group.packets)
-        case 'bytes':
-          return show(group.bytes)
-        case 'start':
-          return show(span.start)
-        case 'end':
-          return show(span.end)
-        case 'tcp-flags':
-          return show(group.tcpFlags)
-        default:
-          return keyValues[k++]
-      }
-    })
-    .join(' ')
 }
 
 function isOk(bytes: Buffer, start: number, end: number): boolean {

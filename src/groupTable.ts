@@ -4,7 +4,6 @@
  * WebAssembly (wasm/groups.ts); this side gives them text, reads the groups back, and holds
  * the sums that pass 2^53 as bigints, so that they stay exact.
  */
-import { compare } from './flowLogText.js'
 import { GROUPS_WASM } from './groupsWasm.js'
 
 /** Packets or bytes of a group: -1 while no record had a value; a bigint past 2^53. */
@@ -44,17 +43,21 @@ export interface GroupTable {
   scan(text: Uint8Array, start: number, end: number, layout: LineLayout): { end: number; lines: number }
   /** Folds another table's groups (its `parts()`) into this one, as if its records had been added here. */
   merge(other: GroupTableParts): void
-  /** The groups in key (byte) order, made one at a time. */
-  sorted(): Iterable<Group>
+  /**
+   * The groups as lines of text in key (byte) order, in chunks of some 64 KiB: the fields
+   * named (a key field, or packets, bytes, start, end, tcp-flags: absent ones as `-`),
+   * with the start and end of `window`, or else each group's own.
+   */
+  lines(fields: readonly string[], window: { start: number; end: number } | undefined): Generator<Uint8Array>
   /** The earliest start and the latest end of all groups (-1 for none): those of all records added. */
   span(): { start: number; end: number }
   /** The table's state in typed arrays, for sending to another thread. */
   parts(): GroupTableParts
 }
 
-export interface Group {
-  /** The key fields joined by spaces, as latin1 text (one char per byte). */
-  readonly key: string
+/** A group as read back from a table's parts: its key fields joined by spaces, as bytes. */
+interface Group {
+  readonly key: Uint8Array
   readonly packets: Count
   readonly bytes: Count
   readonly start: number
@@ -83,8 +86,12 @@ const END = 3
 const FLAGS = 4
 const KEY_LENGTH = 40
 const KEY = 48
+/** Where each aggregated field is among a group's numbers: the others are key fields. */
+const NUMBERS: ReadonlyMap<string, number> = new Map([['packets', PACKETS], ['bytes', BYTES], ['start', START], ['end', END], ['tcp-flags', FLAGS]])
 /** The most text handed to the scanner at once: whole lines, copied into its memory. */
 const WINDOW = 1024 * 1024
+/** The size the core writes lines in. */
+const OUTPUT = 64 * 1024
 const NEWLINE = 10
 
 /** The WebAssembly API as used here: Node has it, its type definitions for Node 20 leave it out. */
@@ -104,6 +111,8 @@ interface Core {
   readonly arena: Global
   readonly used: Global
   readonly lines: Global
+  readonly size: Global
+  readonly written: Global
   init(): void
   reserveKey(length: number): number
   reserveText(length: number): number
@@ -113,6 +122,8 @@ interface Core {
   useLayout(...args: number[]): void
   add(length: number, packets: number, bytes: number, start: number, end: number, tcpFlags: number): number
   scan(start: number, end: number): number
+  sorted(): number
+  write(list: number, from: number, count: number, kinds: number, kindCount: number, own: boolean, start: number, end: number, out: number, room: number): number
 }
 
 let compiled: object | undefined
@@ -219,12 +230,37 @@ export function groupTable(): GroupTable {
         core.release(copy)
       }
     },
-    *sorted() {
-      // views, not copies: nothing changes the table meanwhile
-      const mine: GroupTableParts = { arena: arena(), big }
-      const keys = keysOf(mine.arena)
-      const order = Int32Array.from(offsetsOf(mine.arena)).sort((a, b) => keys.compare(a, b))
-      for (const at of order) yield { ...groupAt(mine, at), key: keys.text(at) }
+    *lines(fields, window) {
+      // a byte a field for the core: 0 for a key field, else 1 + which of the group's numbers
+      const kinds = Uint8Array.from(fields, (field) => 1 + (NUMBERS.get(field) ?? -1))
+      const kindsAt = core.allocate(kinds.length)
+      new Uint8Array(core.memory.buffer, kindsAt, kinds.length).set(kinds)
+      const list = core.sorted()
+      const count = core.size.value
+      const { start = -1, end = -1 } = window ?? {}
+      try {
+        let room = OUTPUT
+        for (let i = 0; i < count; ) {
+          const out = core.reserveText(room)
+          const next = core.write(list, i, count, kindsAt, kinds.length, window === undefined, start, end, out, room)
+          if (core.written.value > 0) yield new Uint8Array(core.memory.buffer.slice(out, out + core.written.value))
+          if (next > i) {
+            i = next
+            continue
+          }
+          // the core leaves a group with a sum past 2^53 to this side; a longer line needs more room
+          const at = new Int32Array(core.memory.buffer, list, count)[i]!
+          if (!big.has(at)) {
+            room *= 2
+            continue
+          }
+          yield Buffer.from(`${lineOf(kinds, groupAt({ arena: arena(), big }, at), window)}\n`, 'latin1')
+          i++
+        }
+      } finally {
+        core.release(list)
+        core.release(kindsAt)
+      }
     },
     span() {
       const span = { start: -1, end: -1 }
@@ -271,22 +307,12 @@ function groupAt(parts: GroupTableParts, at: number): Omit<Group, 'key'> & { key
   }
 }
 
-/** The keys of an arena: compared in byte order (a prefix first), and read as latin1 text. */
-function keysOf(arena: Uint8Array) {
-  const view = new DataView(arena.buffer, arena.byteOffset, arena.byteLength)
-  const text = Buffer.from(arena.buffer, arena.byteOffset, arena.byteLength)
-  const lengthAt = (at: number): number => view.getInt32(at + KEY_LENGTH, true)
-  return {
-    compare(a: number, b: number): number {
-      const la = lengthAt(a)
-      const lb = lengthAt(b)
-      const n = Math.min(la, lb)
-      for (let i = 0; i < n; i++) {
-        const d = arena[a + KEY + i]! - arena[b + KEY + i]!
-        if (d !== 0) return d
-      }
-      return la - lb
-    },
-    text: (at: number): string => text.toString('latin1', at + KEY, at + KEY + lengthAt(at)),
-  }
+/** A group as a line of the fields of `kinds` (as the core's `write` takes them), as `write` would write it. */
+function lineOf(kinds: Uint8Array, group: Group, window: { start: number; end: number } | undefined): string {
+  const keyValues = Buffer.from(group.key).toString('latin1').split(' ')
+  const { start, end } = window ?? group
+  const numbers = [group.packets, group.bytes, start, end, group.tcpFlags]
+  let k = 0
+  return Array.from(kinds, (kind) => (kind === 0 ? keyValues[k++] : numbers[kind - 1] === -1 ? '-' : String(numbers[kind - 1])))
+    .join(' ')
 }

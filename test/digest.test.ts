@@ -350,6 +350,15 @@ describe('digest: the default format', () => {
     expect(await digestOf([text([line('1'), ...twenty])])).toBe(expected2)
     expect(await digestOf([text([...twenty.slice(0, 10), line('1'), ...twenty.slice(10)])])).toBe(expected2)
     expect(await digestOf([text([...twenty, line('1')])])).toBe(expected2)
+    // among groups of plain sums, before and after it in key order
+    const other = (source: string): string => `2 111111111111 eni-a ${source} 10.0.0.2 40000 443 6 5 50 100 200 ACCEPT OK`
+    const withOthers = await digestOf([text([other('10.0.0.0'), ...nine, other('10.0.0.9'), line('999999999999998')])])
+    expect(linesOf(withOthers)).toEqual([
+      V2_HEADER,
+      '2 111111111111 eni-a 10.0.0.0 10.0.0.2 0 443 6 5 50 100 200 ACCEPT OK',
+      '2 111111111111 eni-a 10.0.0.1 10.0.0.2 0 443 6 9999999999999989 9999999999999989 100 200 ACCEPT OK',
+      '2 111111111111 eni-a 10.0.0.9 10.0.0.2 0 443 6 5 50 100 200 ACCEPT OK',
+    ])
   })
 })
 
@@ -364,6 +373,15 @@ describe('digest: large inputs and outputs', () => {
     expect(lines).toHaveLength(3001)
     // The lines differ before their aggregated fields, so the group order is plain code-unit order here.
     expect(lines.slice(1)).toEqual([...expected].sort())
+  })
+
+  test('groups whose lines are near the longest a line may be come out whole, among others', async () => {
+    const long = (n: number): string => `2 123456789010 eni-${String(n).repeat(65_400)} 10.0.0.1 10.0.0.2 40000 443 6 1 10 100 200 ACCEPT OK`
+    const short = (n: number): string => `2 123456789010 eni-${n} 10.0.0.1 10.0.0.2 40000 443 6 1 10 100 200 ACCEPT OK`
+    const records = [long(1), short(1), long(2), long(2), short(3), long(3)]
+    const lines = linesOf(await digestOf([text(records)]))
+    const grouped = (record: string, times: number): string => record.replace(' 40000 ', ' 0 ').replace(' 1 10 ', ` ${times} ${10 * times} `)
+    expect(lines).toEqual([V2_HEADER, grouped(short(1), 1), grouped(long(1), 1), grouped(long(2), 2), grouped(short(3), 1), grouped(long(3), 1)])
   })
 
   test('a format of 70 fields (known and unknown names) is grouped like any other', async () => {

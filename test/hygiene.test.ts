@@ -278,7 +278,7 @@ describe('stopping a pipeline anywhere leaves nothing behind', () => {
     const files = await collect(listLogFiles({ client: direct, bucket: BUCKET }))
     const backingOff = deferred()
     let first = true
-    proxy.hook = byKey((key, n) => {
+    proxy.hook = byKey((_key, n) => {
       if (n > 1) return undefined
       if (first) {
         first = false

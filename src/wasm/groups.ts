@@ -47,7 +47,8 @@ let capacity: i32 = 0 // groups before the slots grow; there are twice as many s
 let mask: i32 = 0
 let slots: usize = 0
 let arenaRoom: i32 = 0
-let size: i32 = 0
+/** Groups in the table. */
+export let size: i32 = 0
 export let arena: usize = 0
 /** Bytes of the arena in use. */
 export let used: i32 = 0
@@ -78,6 +79,8 @@ let text: usize = 0
 let textRoom: i32 = 0
 /** Record lines the last scan read. */
 export let lines: i32 = 0
+/** Bytes the last `write` wrote. */
+export let written: i32 = 0
 
 @inline function slotAt(slot: i32): usize {
   return slots + (<usize>slot << 3)
@@ -473,4 +476,107 @@ export function merge(groups: usize, at: i32, length: i32): i32 {
     at += <i32>KEY + padded
   }
   return at
+}
+
+/** Orders groups by key: byte order, a prefix first (keys are zero-padded, and compared 8 bytes at a time). */
+@inline function before(a: i32, b: i32): bool {
+  const x = arena + <usize>a
+  const y = arena + <usize>b
+  const lengthX = load<i32>(x, KEY_LENGTH)
+  const lengthY = load<i32>(y, KEY_LENGTH)
+  const words = (min(lengthX, lengthY) + 7) >>> 3
+  for (let w = 0; w < words; w++) {
+    const wordX = bswap(load<u64>(x + KEY + (<usize>w << 3)))
+    const wordY = bswap(load<u64>(y + KEY + (<usize>w << 3)))
+    if (wordX != wordY) return wordX < wordY
+  }
+  return lengthX < lengthY
+}
+
+/** The groups in key order: a list of `size` offsets, which the caller releases. */
+export function sorted(): usize {
+  const bytes = <usize>size << 2
+  let list = heap.alloc(bytes)
+  let other = heap.alloc(bytes)
+  let n = 0
+  for (let g = 0; g < used; g += <i32>KEY + ((load<i32>(arena + <usize>g, KEY_LENGTH) + 7) & ~7)) store<i32>(list + (<usize>(n++) << 2), g)
+  // merge sort, bottom up: runs of `width` merged in pairs from `list` into `other`
+  for (let width = 1; width < n; width <<= 1) {
+    for (let from = 0; from < n; from += width << 1) {
+      const middle = min(from + width, n)
+      const to = min(from + (width << 1), n)
+      let i = from
+      let j = middle
+      for (let k = from; k < to; k++) {
+        const a = load<i32>(list + (<usize>i << 2))
+        if (j >= to || (i < middle && !before(load<i32>(list + (<usize>j << 2)), a))) {
+          store<i32>(other + (<usize>k << 2), a)
+          i++
+        } else {
+          store<i32>(other + (<usize>k << 2), load<i32>(list + (<usize>(j++) << 2)))
+        }
+      }
+    }
+    const swap = list
+    list = other
+    other = swap
+  }
+  heap.free(other)
+  return list
+}
+
+/** Writes `value` at `at` as JavaScript's String() would an integer, or `-` for -1 (absent); returns where it ends. */
+@inline function number(at: usize, value: f64): usize {
+  if (value == -1) {
+    store<u8>(at, 45)
+    return at + 1
+  }
+  if (value < 0) {
+    store<u8>(at++, 45)
+    value = -value
+  }
+  let n = <u64>value
+  let digits = 1
+  for (let rest = n / 10; rest > 0; rest /= 10) digits++
+  const end = at + <usize>digits
+  let to = end
+  do {
+    store<u8>(--to, <u8>(48 + n % 10))
+    n /= 10
+  } while (n > 0)
+  return end
+}
+
+/**
+ * Writes groups `from` to `count` of the sorted `list` as lines into `out` (`room` bytes):
+ * their fields in the order of `kinds` (a byte a field: 0 for the next key field, else 1 +
+ * which number: packets, bytes, start, end, tcp-flags), with start and end from `start` and
+ * `end` unless `own`. Returns the first group not written (`count` when all were): the next
+ * did not fit, or has a sum JavaScript holds. `written` is then the bytes written.
+ */
+export function write(list: usize, from: i32, count: i32, kinds: usize, kindCount: i32, own: bool, start: f64, end: f64, out: usize, room: i32): i32 {
+  let at = out
+  let i = from
+  for (; i < count; i++) {
+    const group = arena + <usize>load<i32>(list + (<usize>i << 2))
+    const length = load<i32>(group, KEY_LENGTH)
+    // at most 17 bytes a number and a space after each field
+    if (<i32>(at - out) + length + kindCount * 18 > room) break
+    if (load<f64>(group, PACKETS) == IN_BIG || load<f64>(group, BYTES) == IN_BIG) break
+    let k = 0
+    for (let f = 0; f < kindCount; f++) {
+      if (f > 0) store<u8>(at++, 32)
+      const kind = <usize>load<u8>(kinds + <usize>f)
+      if (kind == 0) {
+        for (let c = load<u8>(group + KEY + <usize>k); k < length && c != 32; c = load<u8>(group + KEY + <usize>(++k))) store<u8>(at++, c)
+        k++
+        continue
+      }
+      const which = (kind - 1) << 3
+      at = number(at, own || (which != START && which != END) ? load<f64>(group + which) : which == START ? start : end)
+    }
+    store<u8>(at++, 10)
+  }
+  written = <i32>(at - out)
+  return i
 }
