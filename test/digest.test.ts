@@ -406,10 +406,20 @@ describe('digest: large inputs and outputs', () => {
     expect(error.line).toBe(2)
   })
 
+  test('a start of 16 digits, past 2^53, amid plain lines rejects with its line number', async () => {
+    const line = (start: string): string => `2 111111111111 eni-a 10.0.0.1 10.0.0.2 40000 443 6 1 1 ${start} 200 ACCEPT OK`
+    const error = await digestFailure([text([V2_HEADER, line('100'), line('100'), line('9007199254740993'), line('100')])])
+    expect(error.line).toBe(4)
+    expect(error.message).toMatch(/start is out of range/)
+  })
+
   test('values as large as the sums digest writes are read back', async () => {
     const header = 'srcaddr dstaddr bytes'
     const input = text([header, '10.0.0.1 10.0.0.2 9999999999999989', '10.0.0.1 10.0.0.2 12'])
     expect(await digestOf([input])).toBe(text([header, '10.0.0.1 10.0.0.2 10000000000000001']))
+    // among plain lines, where numbers of up to 15 digits are read in bulk: 16 digits and more are not lost
+    const amid = text([header, '10.0.0.1 10.0.0.2 1', '10.0.0.1 10.0.0.2 9999999999999989', '10.0.0.1 10.0.0.2 00000000000000012', '10.0.0.1 10.0.0.2 1'])
+    expect(await digestOf([amid])).toBe(text([header, '10.0.0.1 10.0.0.2 10000000000000003']))
   })
 })
 

@@ -278,6 +278,26 @@ function addTo(g: i32, packetCount: f64, byteCount: f64, start: f64, end: f64, t
   return field < 0 ? -1 : load<f64>(values + (<usize>field << 3))
 }
 
+/** Each byte '0' (48): a word of text XOR-ed with it has its digits' values in the bytes of its digits. */
+const ZEROS: u64 = 0x3030303030303030
+const POWERS_OF_TEN = memory.data<u64>([1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000])
+
+/** How many of the 8 bytes of `word` (text XOR-ed with ZEROS), from the first, are digits. */
+@inline function leadingDigits(word: u64): i32 {
+  // a high bit for each byte that is no digit (above 9), exact up to and including the first
+  const other = (word | (word + 0x7676767676767676)) & 0x8080808080808080
+  return <i32>(ctz(other) >> 3)
+}
+
+/** The value of the first `digits` (1 to 8) bytes of `word` (text XOR-ed with ZEROS), as a decimal number. */
+@inline function digitsValue(word: u64, digits: i32): u64 {
+  // the digits to the end of the word, zeros before them, then summed in pairs, fours and eights
+  let x = (word << (<u64>(8 - digits) << 3)) & 0x0f0f0f0f0f0f0f0f
+  x = (x * 2561) >> 8
+  x = ((x & 0x00ff00ff00ff00ff) * 6553601) >> 16
+  return ((x & 0x0000ffff0000ffff) * 42949672960001) >> 32
+}
+
 /** Where the first byte at or after `at` that is 32 (space) or less is, looking 8 bytes at a time. */
 @inline function blankFrom(at: usize): usize {
   while (true) {
@@ -319,20 +339,28 @@ function readLine(pos: i32): i32 {
     if (f == fieldCount) return -1
     const from = at
     if (load<u8>(flags + <usize>f) & NUMERIC) {
-      let value: i64 = 0
-      while (c - 48 < 10) {
-        value = value * 10 + <i64>(c - 48)
-        c = load<u8>(++at)
-      }
-      const digits = <i32>(at - from)
+      // up to 8 digits at a time
+      const first = load<u64>(at) ^ ZEROS
+      let digits = leadingDigits(first)
+      let value: f64 = -1
       if (digits == 0) {
         if (c != 45) return -1
-        value = -1
-        c = load<u8>(++at)
-      } else if (digits > 15) {
-        return -1
+        at++
+      } else {
+        let number = digitsValue(first, digits)
+        if (digits == 8) {
+          const second = load<u64>(at + 8) ^ ZEROS
+          const more = leadingDigits(second)
+          // 15 digits at most: a double holds any such number exactly
+          if (more == 8) return -1
+          if (more > 0) number = number * load<u64>(POWERS_OF_TEN + (<usize>more << 3)) + digitsValue(second, more)
+          digits += more
+        }
+        value = <f64>number
+        at += <usize>digits
       }
-      store<f64>(values + (<usize>f << 3), <f64>value)
+      c = load<u8>(at)
+      store<f64>(values + (<usize>f << 3), value)
     } else {
       at = blankFrom(at)
       c = load<u8>(at)
