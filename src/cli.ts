@@ -37,6 +37,7 @@ import {
   type StoredBody,
 } from './index.js'
 import { objectUrl, redact as redactCredentials } from './errors.js'
+import { s3Sdk } from './s3Sdk.js'
 
 // The SDK's warning about Node versions it will drop speaks to developers, not to the
 // users of a command. It is read when a client is made; a value the user set is kept.
@@ -275,7 +276,7 @@ async function s3Client(options: Options): Promise<S3Client> {
     followRegionRedirects: true,
   }
   // loaded only for a bucket: reading a folder or a file does without the SDK
-  const { S3Client } = await import('@aws-sdk/client-s3')
+  const { S3Client } = await s3Sdk()
   const client = new S3Client(config)
   const region = await client.config.region().catch(() => undefined)
   if (region) return client

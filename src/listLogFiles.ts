@@ -5,6 +5,7 @@ import { abortable, watchdog } from './abortable.js'
 import { abortSignal, callback, milliseconds, positiveInteger, validDate } from './options.js'
 import { parseLogFileKey, type LogFile, type LogFileName } from './parseLogFileKey.js'
 import { DEFAULT_STALL_TIMEOUT } from './prefetch.js'
+import { s3Sdk } from './s3Sdk.js'
 
 /** An object the listing passed over, and why. */
 export interface SkippedObject {
@@ -109,8 +110,7 @@ export function listLogFiles(options: ListLogFilesOptions): AsyncGenerator<LogFi
     input: { Prefix: string; Delimiter?: string; StartAfter?: string; ContinuationToken?: string },
     signal = outer,
   ) {
-    // The SDK is loaded when a bucket is first read, not by importing vpcflow.
-    const { ListObjectsV2Command } = await import('@aws-sdk/client-s3')
+    const { ListObjectsV2Command } = await s3Sdk()
     const command = new ListObjectsV2Command({ Bucket: bucket, ...input, Prefix: input.Prefix || undefined })
     const object = objectUrl({ bucket, key: input.Prefix })
     for (let attempt = 1; ; attempt++) {

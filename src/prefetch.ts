@@ -7,6 +7,7 @@ import { abortable, watchdog } from './abortable.js'
 import { FlowLogError, objectUrl, plural, redact, s3Failure, sdkAttempts } from './errors.js'
 import { MAX_TIMER, abortSignal, byteCount, callback, milliseconds, positiveInteger } from './options.js'
 import type { LogFile } from './parseLogFileKey.js'
+import { s3Sdk } from './s3Sdk.js'
 
 /** A log file with the bytes of its object, as stored (gzip, plain text or Parquet). */
 export interface FetchedLogFile {
@@ -250,8 +251,7 @@ async function fetchObject(client: S3Client, file: LogFile, signal: AbortSignal,
  * for what the SDK gave up on, or the signal's reason.
  */
 async function fetchOnce(client: S3Client, file: LogFile, signal: AbortSignal, stallTimeout: number, before: number): Promise<Uint8Array> {
-  // The SDK is loaded when a bucket is first read, not by importing vpcflow.
-  const { GetObjectCommand } = await import('@aws-sdk/client-s3')
+  const { GetObjectCommand } = await s3Sdk()
   signal.throwIfAborted()
   const attempt = watchdog(signal, stallTimeout)
   let requests = 1
