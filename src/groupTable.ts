@@ -113,6 +113,8 @@ interface Core {
   readonly lines: Global
   readonly size: Global
   readonly written: Global
+  readonly earliest: Global
+  readonly latest: Global
   init(): void
   reserveKey(length: number): number
   reserveText(length: number): number
@@ -122,6 +124,7 @@ interface Core {
   useLayout(...args: number[]): void
   add(length: number, packets: number, bytes: number, start: number, end: number, tcpFlags: number): number
   scan(start: number, end: number): number
+  span(): void
   sorted(): number
   write(list: number, from: number, count: number, kinds: number, kindCount: number, own: boolean, start: number, end: number, out: number, room: number): number
 }
@@ -263,10 +266,8 @@ export function groupTable(): GroupTable {
       }
     },
     span() {
-      const span = { start: -1, end: -1 }
-      const mine: GroupTableParts = { arena: arena(), big }
-      for (const at of offsetsOf(mine.arena)) widen(span, groupAt(mine, at))
-      return span
+      core.span()
+      return { start: core.earliest.value, end: core.latest.value }
     },
     parts,
   }
@@ -280,12 +281,6 @@ export function widen(span: { start: number; end: number }, other: { readonly st
 
 /** The bytes a group takes in an arena: its numbers and its key, padded to 8 bytes. */
 const recordSize = (keyLength: number): number => KEY + Math.ceil(keyLength / 8) * 8
-
-/** The offsets of the groups in an arena, in the order they were made. */
-function* offsetsOf(arena: Uint8Array): Generator<number> {
-  const view = new DataView(arena.buffer, arena.byteOffset, arena.byteLength)
-  for (let at = 0; at < arena.length; at += recordSize(view.getInt32(at + KEY_LENGTH, true))) yield at
-}
 
 /** The group at offset `at` of a table's parts, its key as bytes (a view). */
 function groupAt(parts: GroupTableParts, at: number): Omit<Group, 'key'> & { key: Uint8Array } {

@@ -424,6 +424,15 @@ describe('digest: large inputs and outputs', () => {
 })
 
 describe('digest: custom formats', () => {
+  test('a record without a start (-) widens nothing: the window is that of the records that have one', async () => {
+    const header = 'srcaddr dstaddr start end'
+    const records = ['10.0.0.1 10.0.0.2 300 400', '10.0.0.3 10.0.0.2 - 500', '10.0.0.4 10.0.0.2 350 450']
+    const groups = (window: string) => records.map((record) => record.split(' ').slice(0, 2).join(' ') + ' ' + window)
+    expect(await digestOf([text([header, ...records])])).toBe(text([header, ...groups('300 500')]))
+    const own = await collectText(digest({ window: 'group' })(asAsync([text([header, ...records])])))
+    expect(own).toBe(text([header, ...records]))
+  })
+
   test('custom-v3-tcp-flags.log: tcp-flags are OR-ed, bytes and packets summed, both directions apart', async () => {
     expect(await digestOf([sample('custom-v3-tcp-flags.log')])).toBe(text(tcpSampleDigest('1566848875', '1566933193')))
   })

@@ -81,6 +81,9 @@ let textRoom: i32 = 0
 export let lines: i32 = 0
 /** Bytes the last `write` wrote. */
 export let written: i32 = 0
+/** The earliest start and latest end of all groups (-1 for none), as of the last `span`. */
+export let earliest: f64 = -1
+export let latest: f64 = -1
 
 @inline function slotAt(slot: i32): usize {
   return slots + (<usize>slot << 3)
@@ -504,6 +507,17 @@ export function merge(groups: usize, at: i32, length: i32): i32 {
     at += <i32>KEY + padded
   }
   return at
+}
+
+/** Finds the earliest start and the latest end of all groups: those of all records added. */
+export function span(): void {
+  earliest = -1
+  latest = -1
+  for (let g = 0; g < used; g += <i32>KEY + ((load<i32>(arena + <usize>g, KEY_LENGTH) + 7) & ~7)) {
+    const start = load<f64>(arena + <usize>g, START)
+    if (start >= 0 && (earliest < 0 || start < earliest)) earliest = start
+    latest = max(latest, load<f64>(arena + <usize>g, END))
+  }
 }
 
 /** Orders groups by key: byte order, a prefix first (keys are zero-padded, and compared 8 bytes at a time). */
