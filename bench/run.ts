@@ -168,10 +168,10 @@ async function listing(): Promise<void> {
 }
 
 async function prefetchLatency(): Promise<void> {
-  const [objects, latency] = smoke ? [20, 10] : [200, 50]
+  const [objects, latency, rounds] = smoke ? [20, 10, 1] : [200, 50, 3]
   print(`## 5. Prefetch against latency`)
   print()
-  print(`${objects} objects of 64 KiB from s3rver (in a process of its own) through a proxy that adds ${latency} ms to each request, after one pass to warm up.`)
+  print(`${objects} objects of 64 KiB from s3rver (in a process of its own) through a proxy that adds ${latency} ms to each request, after one pass to warm up; median of ${rounds} passes.`)
   print()
   const server = spawn(process.execPath, ['--import', 'tsx', 'bench/latencyServer.ts', String(objects), String(latency)], { stdio: ['pipe', 'pipe', 'inherit'] })
   const { client, direct, bucket } = await new Promise<{ client: S3Client; direct: S3Client; bucket: string }>((resolve, reject) => {
@@ -191,17 +191,23 @@ async function prefetchLatency(): Promise<void> {
       if (fetched.length !== objects) throw new Error(`fetched ${fetched.length} of ${objects} objects`)
       return (performance.now() - started) / 1000
     }
+    /** The median seconds of `rounds` passes. */
+    const medianPass = async (through: S3Client, concurrency: number): Promise<number> => {
+      const times: number[] = []
+      for (let round = 0; round < rounds; round++) times.push(await fetchAll(through, concurrency))
+      return median(times)
+    }
     // One pass unmeasured, so that neither process is measured while its code warms up.
     await fetchAll(client, 16)
     const rows: Array<Array<string | number>> = []
     let one = 0
     for (const concurrency of [1, 4, 16, 64]) {
-      const seconds = await fetchAll(client, concurrency)
+      const seconds = await medianPass(client, concurrency)
       if (concurrency === 1) one = seconds
       rows.push([concurrency, objects, fixed(seconds), fixed(objects / seconds, 0), `${fixed(one / seconds, 1)}x`])
     }
     table(['concurrency', 'objects', 'seconds', 'objects/s', 'speed-up'], rows)
-    const own = await fetchAll(direct, 16)
+    const own = await medianPass(direct, 16)
     print(`The test server's own limit, with no added latency at concurrency 16: ${fixed(own)} s (${fixed(objects / own, 0)} objects/s).`)
     print()
   } finally {
