@@ -74,6 +74,9 @@ let maxLine: i32 = 0
 let starts: usize = 0
 let ends: usize = 0
 let values: usize = 0
+/** The layout's runs of key fields next to each other: first and last field of each (i32). */
+let runs: usize = 0
+let runCount: i32 = 0
 let fieldRoom: i32 = 0
 let text: usize = 0
 let textRoom: i32 = 0
@@ -166,6 +169,15 @@ export function useLayout(
     starts = regrow(starts, 0, count << 2)
     ends = regrow(ends, 0, count << 2)
     values = regrow(values, 0, count << 3)
+    runs = regrow(runs, 0, count << 3)
+  }
+  runCount = 0
+  for (let f = 0; f < count; f++) {
+    if (!(load<u8>(flags + <usize>f) & IS_KEY)) continue
+    const run = runs + (<usize>(runCount++) << 3)
+    store<i32>(run, f)
+    while (f + 1 < count && load<u8>(flags + <usize>(f + 1)) & IS_KEY) f++
+    store<i32>(run, f, 4)
   }
 }
 
@@ -275,6 +287,14 @@ function addTo(g: i32, packetCount: f64, byteCount: f64, start: f64, end: f64, t
   store<f64>(at, sumOf(sumP, packetCount), PACKETS)
   store<f64>(at, sumOf(sumB, byteCount), BYTES)
   return g
+}
+
+@inline function fieldStart(field: i32): i32 {
+  return load<i32>(starts + (<usize>field << 2))
+}
+
+@inline function fieldEnd(field: i32): i32 {
+  return load<i32>(ends + (<usize>field << 2))
 }
 
 @inline function valueAt(field: i32): f64 {
@@ -388,8 +408,8 @@ function readLine(pos: i32): i32 {
 /** Whether the line just read has a log-status other than OK (its record is not digested). */
 function notOk(): bool {
   if (logStatus < 0) return false
-  const s = load<i32>(starts + (<usize>logStatus << 2))
-  return load<i32>(ends + (<usize>logStatus << 2)) - s != 2 || load<u16>(text + <usize>s) != 0x4b4f
+  const s = fieldStart(logStatus)
+  return fieldEnd(logStatus) - s != 2 || load<u16>(text + <usize>s) != 0x4b4f
 }
 
 /** Writes the key of the line just read at `at`, zero-padded to 8 bytes, and returns its length. */
@@ -401,27 +421,20 @@ function keyOf(at: usize): i32 {
     const destination = valueAt(dstport)
     if (source > 0 && destination > 0) ephemeral = source >= destination ? srcport : dstport
   }
-  // Key fields next to each other are copied as one run: a plain line has one space between fields.
+  // A run of key fields is copied whole: a plain line has one space between fields.
   let length = 0
-  let run = -1
-  let runEnd = 0
-  for (let k = 0; k < fieldCount; k++) {
-    const isKey = load<u8>(flags + <usize>k) & IS_KEY
-    if (isKey && k != ephemeral) {
-      if (run < 0) run = load<i32>(starts + (<usize>k << 2))
-      runEnd = load<i32>(ends + (<usize>k << 2))
+  for (let r = 0; r < runCount; r++) {
+    const first = load<i32>(runs + (<usize>r << 3))
+    const last = load<i32>(runs + (<usize>r << 3), 4)
+    if (ephemeral < first || ephemeral > last) {
+      length = append(at, length, fieldStart(first), fieldEnd(last))
       continue
     }
-    if (run >= 0) {
-      length = append(at, length, run, runEnd)
-      run = -1
-    }
-    if (isKey) {
-      if (length > 0) store<u8>(at + <usize>(length++), 32)
-      store<u8>(at + <usize>(length++), 48)
-    }
+    if (ephemeral > first) length = append(at, length, fieldStart(first), fieldEnd(ephemeral - 1))
+    if (length > 0) store<u8>(at + <usize>(length++), 32)
+    store<u8>(at + <usize>(length++), 48)
+    if (ephemeral < last) length = append(at, length, fieldStart(ephemeral + 1), fieldEnd(last))
   }
-  if (run >= 0) length = append(at, length, run, runEnd)
   store<u64>(at + <usize>length, 0)
   return length
 }
