@@ -112,10 +112,11 @@ const attributeNames = new WeakMap<Format, readonly string[]>()
 
 function edgeOf(record: RecordLine): Edge | undefined {
   const { format, bytes, starts, ends } = record
-  const values = format.fields.map((_, i): string | undefined => {
+  const values: Array<string | undefined> = []
+  for (let i = 0; i < format.fields.length; i++) {
     const value = bytes.toString('utf8', starts[i], ends[i])
-    return value === '-' ? undefined : value
-  })
+    values.push(value === '-' ? undefined : value)
+  }
   const get = (field: string): string | undefined => {
     const at = format.positions.get(field)
     return at === undefined ? undefined : values[at]
@@ -128,16 +129,17 @@ function edgeOf(record: RecordLine): Edge | undefined {
   }
   let names = attributeNames.get(format)
   if (!names) attributeNames.set(format, (names = format.fields.map((field) => `, ${DOT_ATTRIBUTE_PREFIX}${field.replaceAll('-', '_')}=`)))
-  let statement = `  ${quote(from)} -> ${quote(to)} [color=${COLORS[get('action') ?? ''] ?? 'gray'}, label=${quote(labelOf(get))}`
-  values.forEach((value, i) => {
+  let statement = `  ${quote(from)} -> ${quote(to)} [color=${COLORS[get('action') ?? ''] ?? 'gray'}, label="${labelOf(get)}"`
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]
     if (value !== undefined) statement += names[i]! + quote(value)
-  })
+  }
   return { from, to, bytes: Number(get('bytes') ?? 0), statement: statement + '];\n' }
 }
 
 /**
- * A short label of what is present: account and interface; protocol and ports; packets
- * and bytes; the time window in UTC. For example:
+ * A short label of what is present, escaped for a DOT string: account and interface;
+ * protocol and ports; packets and bytes; the time window in UTC, a line each. For example:
  * `123456789010 eni-1235b8ca\ntcp 0 → 443\n20 packets, 4249 bytes\n2014-12-14 04:06 – 04:07Z`
  */
 function labelOf(get: (field: string) => string | undefined): string {
@@ -155,23 +157,28 @@ function labelOf(get: (field: string) => string | undefined): string {
   ]
     .map((parts) => parts.filter(Boolean).join(parts === counts ? ', ' : ' '))
     .filter(Boolean)
-    .join('\n')
+    .map(escape)
+    .join('\\n')
 }
 
 /** Unix seconds as `yyyy-mm-dd hh:mm` (UTC), or the value as it is when it is not a time. */
 function utc(seconds: string | undefined): string | undefined {
   if (seconds === undefined) return undefined
-  // Lines of a digest all carry the same window, and records of a file close ones.
   const minute = Math.floor(Number(seconds) / 60)
-  if (minute === lastMinute.minute) return lastMinute.text
-  const time = new Date(minute * 60_000)
-  if (Number.isNaN(time.getTime())) return seconds
-  lastMinute = { minute, text: time.toISOString().slice(0, 16).replace('T', ' ') }
-  return lastMinute.text
+  let text = minutes.get(minute)
+  if (text === undefined) {
+    const time = new Date(minute * 60_000)
+    if (Number.isNaN(time.getTime())) return seconds
+    text = time.toISOString().slice(0, 16).replace('T', ' ')
+    // Lines of a digest all carry the same window, and records of a file close ones: few minutes.
+    if (minutes.size >= 4096) minutes.clear()
+    minutes.set(minute, text)
+  }
+  return text
 }
 
-/** The minute `utc` wrote last. */
-let lastMinute = { minute: NaN, text: '' }
+/** The minutes `utc` wrote lately. */
+const minutes = new Map<number, string>()
 
 /**
  * A DOT quoted string: backslashes and quotes escaped, line breaks as `\n`, and NUL,
@@ -180,8 +187,13 @@ let lastMinute = { minute: NaN, text: '' }
  * can turn into markup.
  */
 function quote(value: string): string {
-  if (!SPECIAL.test(value)) return `"${value}"`
-  return `"${value.replace(/[\\"]/g, '\\$&').replace(/\r?\n|\r/g, '\\n').replaceAll('\0', '\uFFFD')}"`
+  return `"${escape(value)}"`
+}
+
+/** The inside of `quote`'s string. */
+function escape(value: string): string {
+  if (!SPECIAL.test(value)) return value
+  return value.replace(/[\\"]/g, '\\$&').replace(/\r?\n|\r/g, '\\n').replaceAll('\0', '\uFFFD')
 }
 
 /** What `quote` changes: most values have none of it. */
