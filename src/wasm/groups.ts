@@ -98,14 +98,10 @@ function emptySlots(count: i32): usize {
   return at
 }
 
-/** A larger region for `length` bytes, with the first `kept` bytes of `old` (which is freed). */
-function regrow(old: usize, kept: i32, length: i32): usize {
-  const at = heap.alloc(<usize>length)
-  if (old != 0) {
-    memory.copy(at, old, <usize>kept)
-    heap.free(old)
-  }
-  return at
+/** A region of `length` bytes in place of `old` (freed first, so that its room can be reused: its content is not kept). */
+function renew(old: usize, length: i32): usize {
+  if (old != 0) heap.free(old)
+  return heap.alloc(<usize>length)
 }
 
 export function init(): void {
@@ -122,7 +118,7 @@ export function init(): void {
 export function reserveKey(length: i32): usize {
   if (length + SLACK > keyRoom) {
     keyRoom = max(length + SLACK, keyRoom * 2)
-    key = regrow(key, 0, keyRoom)
+    key = renew(key, keyRoom)
   }
   return key
 }
@@ -133,7 +129,7 @@ export function reserveText(length: i32): usize {
   reserveKey(length + BATCH * 8)
   if (length + SLACK > textRoom) {
     textRoom = max(length + SLACK, textRoom * 2)
-    text = regrow(text, 0, textRoom)
+    text = renew(text, textRoom)
   }
   return text
 }
@@ -166,10 +162,10 @@ export function useLayout(
   maxLine = maxLineLength
   if (count > fieldRoom) {
     fieldRoom = count
-    starts = regrow(starts, 0, count << 2)
-    ends = regrow(ends, 0, count << 2)
-    values = regrow(values, 0, count << 3)
-    runs = regrow(runs, 0, count << 3)
+    starts = renew(starts, count << 2)
+    ends = renew(ends, count << 2)
+    values = renew(values, count << 3)
+    runs = renew(runs, count << 3)
   }
   runCount = 0
   for (let f = 0; f < count; f++) {
@@ -233,7 +229,8 @@ function groupOf(at: usize, length: i32, h: i32): i32 {
   const room = <i32>KEY + (words << 3)
   if (used + room > arenaRoom) {
     arenaRoom = max(arenaRoom * 2, used + room)
-    arena = regrow(arena, used, arenaRoom)
+    // in place when the room after it is free (as it is at the top of the heap): no second copy
+    arena = heap.realloc(arena, <usize>arenaRoom)
   }
   const g = used
   const group = arena + <usize>g
