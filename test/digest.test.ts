@@ -384,6 +384,20 @@ describe('digest: large inputs and outputs', () => {
     expect(lines).toEqual([V2_HEADER, grouped(short(1), 1), grouped(long(1), 1), grouped(long(2), 2), grouped(short(3), 1), grouped(long(3), 1)])
   })
 
+  test('groups come out in byte order of their keys: a prefix first, long common prefixes, bytes past 127 last', async () => {
+    const header = 'interface-id srcaddr packets'
+    const prefix = 'eni-0123456789abcdef0123456789' // some 4 words in common
+    const interfaces = [`${prefix}`, `${prefix}a`, `${prefix}ab`, `${prefix}abcdefgh`, `${prefix}abcdefghi`, `${prefix}b`, `${prefix}é`, `${prefix}z`, 'eni-0', 'eni-01', 'e']
+    const keys = interfaces.flatMap((id) => [`${id} 10.0.0.1`, `${id} 10.0.0.10`, `${id} 10.0.0.2`])
+    const byBytes = [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+    const output = await digestOf([text([header, ...shuffle(keys, seededRandom(7)).map((key) => `${key} 1`)])])
+    expect(linesOf(output)).toEqual([header, ...byBytes.map((key) => `${key} 1`)])
+    // keys of 8 bytes and keys that differ in trailing NULs, which zero padding hides
+    const nuls = ['10.0.0.1\0\0', '10.0.0.10', '10.0.0.1', '10.0.0.1\0']
+    const sorted = await digestOf([text(['srcaddr packets', ...nuls.map((key) => `${key} 1`)])])
+    expect(linesOf(sorted)).toEqual(['srcaddr packets', '10.0.0.1 1', '10.0.0.1\0 1', '10.0.0.1\0\0 1', '10.0.0.10 1'])
+  })
+
   test('a format of 70 fields (known and unknown names) is grouped like any other', async () => {
     const extra = Array.from({ length: 56 }, (_, i) => `x${String(i).padStart(2, '0')}`)
     const header = [V2_HEADER, ...extra].join(' ')

@@ -530,50 +530,108 @@ export function span(): void {
   }
 }
 
-/** Orders groups by key: byte order, a prefix first (keys are zero-padded, and compared 8 bytes at a time). */
-@inline function before(a: i32, b: i32): bool {
-  const x = arena + <usize>a
-  const y = arena + <usize>b
-  const lengthX = load<i32>(x, KEY_LENGTH)
-  const lengthY = load<i32>(y, KEY_LENGTH)
-  const words = (min(lengthX, lengthY) + 7) >>> 3
-  for (let w = 0; w < words; w++) {
-    const wordX = bswap(load<u64>(x + KEY + (<usize>w << 3)))
-    const wordY = bswap(load<u64>(y + KEY + (<usize>w << 3)))
-    if (wordX != wordY) return wordX < wordY
-  }
-  return lengthX < lengthY
+@inline function entry(list: usize, i: i32): i32 {
+  return load<i32>(list + (<usize>i << 2))
 }
 
-/** The groups in key order: a list of `size` offsets, which the caller releases. */
+@inline function wordAt(words: usize, i: i32): u64 {
+  return load<u64>(words + (<usize>i << 3))
+}
+
+@inline function swap(list: usize, words: usize, i: i32, j: i32): void {
+  const g = entry(list, i)
+  store<i32>(list + (<usize>i << 2), entry(list, j))
+  store<i32>(list + (<usize>j << 2), g)
+  const word = wordAt(words, i)
+  store<u64>(words + (<usize>i << 3), wordAt(words, j))
+  store<u64>(words + (<usize>j << 3), word)
+}
+
+/** Sorts entries `from` to `to` of `list` by their `words` (quicksort, insertion sort for short runs). */
+function sortWords(list: usize, words: usize, from: i32, to: i32): void {
+  while (to - from > 12) {
+    const a = wordAt(words, from)
+    const b = wordAt(words, from + ((to - from) >> 1))
+    const c = wordAt(words, to - 1)
+    const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b
+    let i = from
+    let j = to - 1
+    while (i <= j) {
+      while (wordAt(words, i) < pivot) i++
+      while (wordAt(words, j) > pivot) j--
+      if (i <= j) swap(list, words, i++, j--)
+    }
+    // the smaller side first, the larger one in this loop: a stack of log n at most
+    if (j + 1 - from < to - i) {
+      sortWords(list, words, from, j + 1)
+      from = i
+    } else {
+      sortWords(list, words, i, to)
+      to = j + 1
+    }
+  }
+  for (let i = from + 1; i < to; i++) {
+    for (let k = i; k > from && wordAt(words, k - 1) > wordAt(words, k); k--) swap(list, words, k - 1, k)
+  }
+}
+
+/**
+ * The groups in key order (byte order, a prefix first): a list of `size` offsets, which the
+ * caller releases. Keys are sorted a word (8 bytes, read big-endian) at a time, most
+ * significant first: the keys of a run that is equal so far are sorted by their next word,
+ * so that a long common prefix (one account, one interface) is read once per key rather
+ * than once per comparison.
+ */
 export function sorted(): usize {
-  const bytes = <usize>size << 2
-  let list = heap.alloc(bytes)
-  let other = heap.alloc(bytes)
+  const list = heap.alloc(<usize>size << 2)
+  const words = heap.alloc(<usize>size << 3)
+  // runs still to sort, as (from, to, depth): disjoint, of 2 entries or more, so size / 2 at most
+  const runs = heap.alloc(<usize>(size / 2 + 1) * 12)
   let n = 0
   for (let g = 0; g < used; g += <i32>KEY + ((load<i32>(arena + <usize>g, KEY_LENGTH) + 7) & ~7)) store<i32>(list + (<usize>(n++) << 2), g)
-  // merge sort, bottom up: runs of `width` merged in pairs from `list` into `other`
-  for (let width = 1; width < n; width <<= 1) {
-    for (let from = 0; from < n; from += width << 1) {
-      const middle = min(from + width, n)
-      const to = min(from + (width << 1), n)
-      let i = from
-      let j = middle
-      for (let k = from; k < to; k++) {
-        const a = load<i32>(list + (<usize>i << 2))
-        if (j >= to || (i < middle && !before(load<i32>(list + (<usize>j << 2)), a))) {
-          store<i32>(other + (<usize>k << 2), a)
-          i++
-        } else {
-          store<i32>(other + (<usize>k << 2), load<i32>(list + (<usize>(j++) << 2)))
-        }
+  let pending = 0
+  if (n > 1) {
+    store<i32>(runs, 0)
+    store<i32>(runs, n, 4)
+    store<i32>(runs, 0, 8)
+    pending = 1
+  }
+  while (pending > 0) {
+    const run = runs + <usize>(--pending * 12)
+    let from = load<i32>(run)
+    const to = load<i32>(run, 4)
+    const depth = load<i32>(run, 8)
+    // Keys that end before word `depth` come first, shortest first: being equal to the
+    // others so far (zero padding aside), each is a prefix of the longer ones. They are 8
+    // at most, of different lengths, as the run's keys were all longer than `depth - 1` words.
+    const ended = from
+    for (let i = from; i < to; i++) {
+      if (load<i32>(arena + <usize>entry(list, i), KEY_LENGTH) <= depth << 3) swap(list, words, i, from++)
+    }
+    for (let i = ended + 1; i < from; i++) {
+      for (let k = i; k > ended && load<i32>(arena + <usize>entry(list, k - 1), KEY_LENGTH) > load<i32>(arena + <usize>entry(list, k), KEY_LENGTH); k--) {
+        swap(list, words, k - 1, k)
       }
     }
-    const swap = list
-    list = other
-    other = swap
+    for (let i = from; i < to; i++) {
+      store<u64>(words + (<usize>i << 3), bswap(load<u64>(arena + <usize>entry(list, i) + KEY + (<usize>depth << 3))))
+    }
+    sortWords(list, words, from, to)
+    // runs of an equal word go on with the next one
+    for (let i = from; i < to; ) {
+      let j = i + 1
+      while (j < to && wordAt(words, j) == wordAt(words, i)) j++
+      if (j - i > 1) {
+        const next = runs + <usize>(pending++ * 12)
+        store<i32>(next, i)
+        store<i32>(next, j, 4)
+        store<i32>(next, depth + 1, 8)
+      }
+      i = j
+    }
   }
-  heap.free(other)
+  heap.free(words)
+  heap.free(runs)
   return list
 }
 
