@@ -547,12 +547,23 @@ export function span(): void {
   store<u64>(words + (<usize>j << 3), word)
 }
 
+/** Picks pivots: xorshift, so that no order of input makes the quicksort quadratic. */
+let pick: u32 = 0x9e3779b9
+
+@inline function anyOf(from: i32, to: i32): i32 {
+  pick ^= pick << 13
+  pick ^= pick >> 17
+  pick ^= pick << 5
+  return from + <i32>(pick % <u32>(to - from))
+}
+
 /** Sorts entries `from` to `to` of `list` by their `words` (quicksort, insertion sort for short runs). */
 function sortWords(list: usize, words: usize, from: i32, to: i32): void {
   while (to - from > 12) {
-    const a = wordAt(words, from)
-    const b = wordAt(words, from + ((to - from) >> 1))
-    const c = wordAt(words, to - 1)
+    // the median of three picked at random
+    const a = wordAt(words, anyOf(from, to))
+    const b = wordAt(words, anyOf(from, to))
+    const c = wordAt(words, anyOf(from, to))
     const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b
     let i = from
     let j = to - 1
