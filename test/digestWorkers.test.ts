@@ -46,6 +46,18 @@ describe('digest in worker threads', () => {
     for (const workers of [2, 3]) expect(await collectText(pipe(files, digest({ workers }))), `${workers}`).toBe(one)
   })
 
+  test('keys of kilobytes, in a format only a worker read, merge whole', async () => {
+    const header = 'interface-id srcaddr packets'
+    const long = (n: number): string => `eni-${String(n).repeat(3000)}`
+    const files = [1, 2].map((f) =>
+      fetched(fakeLogFile({ hash: `long${f}` }), [header, ...[1, 2, 3].map((n) => `${long(n)} 10.0.0.${f} ${n}`), `${long(4)} 10.0.0.9 1`].join('\n')),
+    )
+    const one = await collectText(pipe(files, digest()))
+    expect(one.split('\n').filter(Boolean)).toHaveLength(1 + 3 * 2 + 1)
+    expect(one).toContain(`${long(4)} 10.0.0.9 2\n`)
+    for (const workers of [2, 3]) expect(await collectText(pipe(files, digest({ workers }))), `${workers}`).toBe(one)
+  })
+
   test('stored bodies straight from prefetch digest as their text does, inflated in the workers', async () => {
     const files = logFiles(8)
     const viaText = await collectText(pipe(files, concatBodies(), digest()))

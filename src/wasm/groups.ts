@@ -510,7 +510,7 @@ export function merge(groups: usize, at: i32, length: i32): i32 {
     const group = groups + <usize>at
     const keyLength = load<i32>(group, KEY_LENGTH)
     const padded = (keyLength + 7) & ~7
-    memory.copy(key, group + KEY, <usize>padded)
+    memory.copy(reserveKey(keyLength), group + KEY, <usize>padded)
     // a sum held in JavaScript (IN_BIG) is a count `add` leaves to the caller
     const done = add(keyLength, load<f64>(group, PACKETS), load<f64>(group, BYTES), load<f64>(group, START), load<f64>(group, END), load<f64>(group, FLAGS))
     if (done < 0) return at
