@@ -438,6 +438,12 @@ describe('digest: large inputs and outputs', () => {
 })
 
 describe('digest: custom formats', () => {
+  test('tcp-flags of any size are OR-ed whole, also on a line whose count passes 2^53', async () => {
+    const header = 'srcaddr tcp-flags packets'
+    const input = text([header, '10.0.0.1 2147483648 1', '10.0.0.1 1 1', '10.0.0.1 4294967296 1', '10.0.0.2 4294967297 9007199254740993', '10.0.0.2 2 1'])
+    expect(await digestOf([input])).toBe(text([header, '10.0.0.1 6442450945 3', '10.0.0.2 4294967299 9007199254740994']))
+  })
+
   test('a record without a start (-) widens nothing: the window is that of the records that have one', async () => {
     const header = 'srcaddr dstaddr start end'
     const records = ['10.0.0.1 10.0.0.2 300 400', '10.0.0.3 10.0.0.2 - 500', '10.0.0.4 10.0.0.2 350 450']

@@ -275,8 +275,8 @@ function addTo(g: i32, packetCount: f64, byteCount: f64, start: f64, end: f64, t
   if (end > load<f64>(at, END)) store<f64>(at, end, END)
   if (tcpFlagBits >= 0) {
     const seen = load<f64>(at, FLAGS)
-    // OR-ed as 32-bit integers, as JavaScript's `|` does
-    store<f64>(at, seen < 0 ? tcpFlagBits : <f64>(<i32><i64>seen | <i32><i64>tcpFlagBits), FLAGS)
+    // OR-ed as whole numbers (below 2^53, so exact as i64), whatever their size
+    store<f64>(at, seen < 0 ? tcpFlagBits : <f64>(<i64>seen | <i64>tcpFlagBits), FLAGS)
   }
   const sumP = load<f64>(at, PACKETS)
   const sumB = load<f64>(at, BYTES)
