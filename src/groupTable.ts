@@ -236,12 +236,13 @@ export function groupTable(): GroupTable {
     *lines(fields, window) {
       // a byte a field for the core: 0 for a key field, else 1 + which of the group's numbers
       const kinds = Uint8Array.from(fields, (field) => 1 + (NUMBERS.get(field) ?? -1))
-      const kindsAt = core.allocate(kinds.length)
-      new Uint8Array(core.memory.buffer, kindsAt, kinds.length).set(kinds)
-      const list = core.sorted()
-      const count = core.size.value
       const { start = -1, end = -1 } = window ?? {}
+      const kindsAt = core.allocate(kinds.length)
+      let list = 0
       try {
+        new Uint8Array(core.memory.buffer, kindsAt, kinds.length).set(kinds)
+        list = core.sorted()
+        const count = core.size.value
         let room = OUTPUT
         for (let i = 0; i < count; ) {
           const out = core.reserveText(room)
@@ -261,7 +262,7 @@ export function groupTable(): GroupTable {
           i++
         }
       } finally {
-        core.release(list)
+        if (list !== 0) core.release(list)
         core.release(kindsAt)
       }
     },

@@ -8,5 +8,10 @@ let loading: Promise<typeof ClientS3> | undefined
  * time (a round trip to the loader's thread where loader hooks are registered).
  */
 export function s3Sdk(): Promise<typeof ClientS3> {
-  return (loading ??= import('@aws-sdk/client-s3'))
+  loading ??= import('@aws-sdk/client-s3').catch((error: unknown) => {
+    // a failed load is tried again next time
+    loading = undefined
+    throw error
+  })
+  return loading
 }
