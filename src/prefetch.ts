@@ -22,7 +22,7 @@ export interface PrefetchOptions {
   concurrency?: number
   /**
    * At most this many bytes (by listed size) being fetched or fetched and not yet released;
-   * `Infinity` for no budget. An object larger than the budget is fetched alone. Default 64 MiB.
+   * `Infinity` for no budget. An object larger than the budget is fetched alone. Default 16 MiB.
    */
   maxBytes?: number
   /** Yield in input order (`true`, the default) or as fetches complete (`false`). */
@@ -61,7 +61,7 @@ export interface PrefetchOptions {
 /** Default number of GetObject requests in flight. */
 export const DEFAULT_CONCURRENCY = 16
 /** Default byte budget of objects fetched ahead of the consumer. */
-export const DEFAULT_MAX_BYTES = 64 * 2 ** 20
+export const DEFAULT_MAX_BYTES = 16 * 2 ** 20
 /** Default attempts at reading one object: as many as the AWS SDKs' standard retry mode makes. */
 export const DEFAULT_ATTEMPTS = 3
 /** Default base of the backoff between attempts, in milliseconds: the AWS SDKs' standard base delay. */
