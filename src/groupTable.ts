@@ -284,7 +284,7 @@ export function widen(span: { start: number; end: number }, other: { readonly st
 const recordSize = (keyLength: number): number => KEY + Math.ceil(keyLength / 8) * 8
 
 /** The group at offset `at` of a table's parts, its key as bytes (a view). */
-function groupAt(parts: GroupTableParts, at: number): Omit<Group, 'key'> & { key: Uint8Array } {
+function groupAt(parts: GroupTableParts, at: number): Group {
   const { arena, big } = parts
   const view = new DataView(arena.buffer, arena.byteOffset, arena.byteLength)
   const number = (which: number): number => view.getFloat64(at + which * 8, true)

@@ -88,6 +88,11 @@ export let written: i32 = 0
 export let earliest: f64 = -1
 export let latest: f64 = -1
 
+/** The bytes a group takes in the arena: its numbers and its key, padded to 8 bytes. */
+@inline function recordSize(keyLength: i32): i32 {
+  return <i32>KEY + ((keyLength + 7) & ~7)
+}
+
 @inline function slotAt(slot: i32): usize {
   return slots + (<usize>slot << 3)
 }
@@ -226,7 +231,7 @@ function groupOf(at: usize, length: i32, h: i32): i32 {
     slot = h & mask
     while (load<i32>(slotAt(slot)) != EMPTY) slot = (slot + 1) & mask
   }
-  const room = <i32>KEY + (words << 3)
+  const room = recordSize(length)
   if (used + room > arenaRoom) {
     arenaRoom = max(arenaRoom * 2, used + room)
     // in place when the room after it is free (as it is at the top of the heap): no second copy
@@ -509,12 +514,11 @@ export function merge(groups: usize, at: i32, length: i32): i32 {
   while (at < length) {
     const group = groups + <usize>at
     const keyLength = load<i32>(group, KEY_LENGTH)
-    const padded = (keyLength + 7) & ~7
-    memory.copy(reserveKey(keyLength), group + KEY, <usize>padded)
+    memory.copy(reserveKey(keyLength), group + KEY, <usize>(recordSize(keyLength) - <i32>KEY))
     // a sum held in JavaScript (IN_BIG) is a count `add` leaves to the caller
     const done = add(keyLength, load<f64>(group, PACKETS), load<f64>(group, BYTES), load<f64>(group, START), load<f64>(group, END), load<f64>(group, FLAGS))
     if (done < 0) return at
-    at += <i32>KEY + padded
+    at += recordSize(keyLength)
   }
   return at
 }
@@ -523,14 +527,14 @@ export function merge(groups: usize, at: i32, length: i32): i32 {
 export function span(): void {
   earliest = -1
   latest = -1
-  for (let g = 0; g < used; g += <i32>KEY + ((load<i32>(arena + <usize>g, KEY_LENGTH) + 7) & ~7)) {
+  for (let g = 0; g < used; g += recordSize(load<i32>(arena + <usize>g, KEY_LENGTH))) {
     const start = load<f64>(arena + <usize>g, START)
     if (start >= 0 && (earliest < 0 || start < earliest)) earliest = start
     latest = max(latest, load<f64>(arena + <usize>g, END))
   }
 }
 
-@inline function entry(list: usize, i: i32): i32 {
+@inline function listAt(list: usize, i: i32): i32 {
   return load<i32>(list + (<usize>i << 2))
 }
 
@@ -539,8 +543,8 @@ export function span(): void {
 }
 
 @inline function swap(list: usize, words: usize, i: i32, j: i32): void {
-  const g = entry(list, i)
-  store<i32>(list + (<usize>i << 2), entry(list, j))
+  const g = listAt(list, i)
+  store<i32>(list + (<usize>i << 2), listAt(list, j))
   store<i32>(list + (<usize>j << 2), g)
   const word = wordAt(words, i)
   store<u64>(words + (<usize>i << 3), wordAt(words, j))
@@ -599,7 +603,7 @@ export function sorted(): usize {
   // runs still to sort, as (from, to, depth): disjoint, of 2 entries or more, so size / 2 at most
   const runs = heap.alloc(<usize>(size / 2 + 1) * 12)
   let n = 0
-  for (let g = 0; g < used; g += <i32>KEY + ((load<i32>(arena + <usize>g, KEY_LENGTH) + 7) & ~7)) store<i32>(list + (<usize>(n++) << 2), g)
+  for (let g = 0; g < used; g += recordSize(load<i32>(arena + <usize>g, KEY_LENGTH))) store<i32>(list + (<usize>(n++) << 2), g)
   let pending = 0
   if (n > 1) {
     store<i32>(runs, 0)
@@ -617,15 +621,15 @@ export function sorted(): usize {
     // at most, of different lengths, as the run's keys were all longer than `depth - 1` words.
     const ended = from
     for (let i = from; i < to; i++) {
-      if (load<i32>(arena + <usize>entry(list, i), KEY_LENGTH) <= depth << 3) swap(list, words, i, from++)
+      if (load<i32>(arena + <usize>listAt(list, i), KEY_LENGTH) <= depth << 3) swap(list, words, i, from++)
     }
     for (let i = ended + 1; i < from; i++) {
-      for (let k = i; k > ended && load<i32>(arena + <usize>entry(list, k - 1), KEY_LENGTH) > load<i32>(arena + <usize>entry(list, k), KEY_LENGTH); k--) {
+      for (let k = i; k > ended && load<i32>(arena + <usize>listAt(list, k - 1), KEY_LENGTH) > load<i32>(arena + <usize>listAt(list, k), KEY_LENGTH); k--) {
         swap(list, words, k - 1, k)
       }
     }
     for (let i = from; i < to; i++) {
-      store<u64>(words + (<usize>i << 3), bswap(load<u64>(arena + <usize>entry(list, i) + KEY + (<usize>depth << 3))))
+      store<u64>(words + (<usize>i << 3), bswap(load<u64>(arena + <usize>listAt(list, i) + KEY + (<usize>depth << 3))))
     }
     sortWords(list, words, from, to)
     // runs of an equal word go on with the next one
@@ -679,7 +683,7 @@ export function write(list: usize, from: i32, count: i32, kinds: usize, kindCoun
   let at = out
   let i = from
   for (; i < count; i++) {
-    const group = arena + <usize>load<i32>(list + (<usize>i << 2))
+    const group = arena + <usize>listAt(list, i)
     const length = load<i32>(group, KEY_LENGTH)
     // at most 17 bytes a number and a space after each field
     if (<i32>(at - out) + length + kindCount * 18 > room) break
