@@ -1,7 +1,8 @@
 /**
- * The `vpcflow` command, run as a child process from its source: against the sample
- * folder, a single file, standard input and s3rver; its exit codes, messages, output
- * files and Ctrl-C.
+ * The `vpcflow` command, run from its source against the sample folder, a single file,
+ * standard input and s3rver: its exit codes, messages, output files and Ctrl-C. Options
+ * and messages run in this process; signals, pipes, output files and credentials in a
+ * child process.
  */
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -12,7 +13,7 @@ import { pipe } from 'it-pipe'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { byRegion, concatBodies, digest, filterLogFiles, listLocalLogFiles, prefetch, records, toDot } from 'vpcflow'
 import { deferred, waitFor } from './support/async.js'
-import { finished, killRunning, ROOT, runCli, spawnCli, untilOutput, type CliResult } from './support/cli.js'
+import { finished, killRunning, ROOT, runCli, runInProcess, spawnCli, untilOutput, type CliResult } from './support/cli.js'
 import { HEADER } from './support/flowLogs.js'
 import { startProxy, type Proxy } from './support/proxy.js'
 import { closeAll, createBucket, putObjects, s3Client, startS3rver, type S3Server } from './support/s3.js'
@@ -109,6 +110,14 @@ async function folder(name: string): Promise<string> {
 }
 
 describe('the command line itself', () => {
+  test('importing the entry runs nothing: no signal handlers, no exit code', async () => {
+    const before = process.listenerCount('SIGINT')
+    const entry = await import('../src/cli.js')
+    expect(typeof entry.main).toBe('function')
+    expect(process.listenerCount('SIGINT')).toBe(before)
+    expect(process.exitCode).toBeUndefined()
+  })
+
   test('--version prints the package version', async () => {
     const result = await runCli(['--version'])
     expectQuietSuccess(result)
@@ -116,7 +125,7 @@ describe('the command line itself', () => {
   })
 
   test.each(['list', 'digest', 'dot', 'render'])('%s --help shows the options and examples, exit code 0', async (command) => {
-    const result = await runCli([command, '--help'])
+    const result = await runInProcess([command, '--help'])
     expectQuietSuccess(result)
     expect(result.stdout).toContain(`Usage: vpcflow ${command} [options] <source>`)
     expect(result.stdout).toContain('--start <time>')
@@ -124,7 +133,7 @@ describe('the command line itself', () => {
   })
 
   test('an unknown option is a usage error: exit code 2, one line', async () => {
-    const line = expectOneLineError(await runCli(['digest', SAMPLE, '--regoin', 'us-east-1']), 2)
+    const line = expectOneLineError(await runInProcess(['digest', SAMPLE, '--regoin', 'us-east-1']), 2)
     expect(line).toContain("'--regoin'")
     expect(line).toContain('--region') // the suggestion
   })
@@ -142,7 +151,7 @@ describe('the command line itself', () => {
     [['digest', SAMPLE, '--endpoint', 'localhost'], '--endpoint'],
     [['digest'], 'source'],
   ])('bad arguments %j: exit code 2, one line naming the problem', async (args, named) => {
-    const line = expectOneLineError(await runCli(args), 2)
+    const line = expectOneLineError(await runInProcess(args), 2)
     expect(line).toContain(named)
   })
 
@@ -164,7 +173,7 @@ describe('a local folder: the sample bucket', () => {
   const inRange = (time: Date, start: string, end: string): boolean => time >= new Date(start) && time <= new Date(end)
 
   test('list prints every flow log file with a body, and nothing else', async () => {
-    const result = await runCli(['list', SAMPLE])
+    const result = await runInProcess(['list', SAMPLE])
     expectQuietSuccess(result)
     expect(logs.length).toBeGreaterThan(10)
     expect(sorted(linesOf(result.stdout))).toEqual(sorted(logs.map((object) => object.path)))
@@ -173,7 +182,7 @@ describe('a local folder: the sample bucket', () => {
   test('list --account --region --start --end keeps exactly the files whose names match', async () => {
     const [start, end] = ['2024-05-02T00:00Z', '2024-05-02T12:00Z']
     const account = logs[0]!.log.account
-    const result = await runCli(['list', SAMPLE, '--account', account, '--region', 'us-east-1', '--start', start, '--end', end])
+    const result = await runInProcess(['list', SAMPLE, '--account', account, '--region', 'us-east-1', '--start', start, '--end', end])
     expectQuietSuccess(result)
     const expected = logs.filter(({ log }) => log.account === account && log.region === 'us-east-1' && inRange(log.time, start, end))
     expect(expected.length).toBeGreaterThan(1)
@@ -187,7 +196,7 @@ describe('a local folder: the sample bucket', () => {
     const [first, second] = flowLogIds as [string, string]
     const start = '2024-05-03T00:00Z'
     // Every sample file is more than a day old, so -1d ends after all of them.
-    const result = await runCli(['list', SAMPLE, '--flow-log-id', first, '--flow-log-id', `${second},fl-00000000`, '--start', start, '--end', '-1d'])
+    const result = await runInProcess(['list', SAMPLE, '--flow-log-id', first, '--flow-log-id', `${second},fl-00000000`, '--start', start, '--end', '-1d'])
     expectQuietSuccess(result)
     const expected = logs.filter(({ log }) => (log.flowLogId === first || log.flowLogId === second) && log.time >= new Date(start))
     expect(expected.length).toBeGreaterThan(1)
@@ -195,7 +204,7 @@ describe('a local folder: the sample bucket', () => {
   })
 
   test('list --json prints one JSON object per file', async () => {
-    const result = await runCli(['list', SAMPLE, '--region', 'eu-west-1', '--json'])
+    const result = await runInProcess(['list', SAMPLE, '--region', 'eu-west-1', '--json'])
     expectQuietSuccess(result)
     const files = linesOf(result.stdout).map((line) => JSON.parse(line) as Record<string, unknown>)
     const expected = logs.filter(({ log }) => log.region === 'eu-west-1')
@@ -214,7 +223,7 @@ describe('a local folder: the sample bucket', () => {
   })
 
   test('--verbose says which files were skipped and why, and how many matched', async () => {
-    const result = await runCli(['list', SAMPLE, '--verbose', '--region', 'us-east-1'])
+    const result = await runInProcess(['list', SAMPLE, '--verbose', '--region', 'us-east-1'])
     expect(result.code).toBe(0)
     const skipped = objects.filter((object) => object.log === undefined)
     expect(skipped.some((object) => object.size === 0 && FLOW_LOG_NAME.test(basename(object.key)))).toBe(true)
@@ -229,7 +238,7 @@ describe('a local folder: the sample bucket', () => {
   })
 
   test("digest prints the library's digest of the same files", async () => {
-    const result = await runCli(['digest', SAMPLE, '--region', 'eu-west-1'])
+    const result = await runInProcess(['digest', SAMPLE, '--region', 'eu-west-1'])
     expectQuietSuccess(result)
     const expected = await collectText(pipe(listLocalLogFiles({ dir: SAMPLE }), filterLogFiles(byRegion('eu-west-1')), prefetch(), concatBodies(), digest()))
     expect(linesOf(expected).length).toBeGreaterThan(10)
@@ -237,7 +246,7 @@ describe('a local folder: the sample bucket', () => {
   })
 
   test('digest --json prints the records of the digest, one JSON object per line', async () => {
-    const [text, json] = await Promise.all([runCli(['digest', SAMPLE]), runCli(['digest', SAMPLE, '--json'])])
+    const [text, json] = await Promise.all([runInProcess(['digest', SAMPLE]), runInProcess(['digest', SAMPLE, '--json'])])
     expectQuietSuccess(json)
     const expected = await collectText(pipe([text.stdout], records(), async function* (all) {
       for await (const record of all) yield `${JSON.stringify(record)}\n`
@@ -284,14 +293,14 @@ describe('a local folder: the sample bucket', () => {
   })
 
   test("dot prints the library's graph of the digest", async () => {
-    const result = await runCli(['dot', SAMPLE])
+    const result = await runInProcess(['dot', SAMPLE])
     expectQuietSuccess(result)
     const expected = await collectText(pipe(listLocalLogFiles({ dir: SAMPLE }), prefetch(), concatBodies(), digest(), toDot()))
     expect(result.stdout).toBe(expected)
   })
 
   test('dot --top N keeps the N edges with the most bytes', async () => {
-    const [all, top] = await Promise.all([runCli(['dot', SAMPLE]), runCli(['dot', SAMPLE, '--top', '5'])])
+    const [all, top] = await Promise.all([runInProcess(['dot', SAMPLE]), runInProcess(['dot', SAMPLE, '--top', '5'])])
     expectQuietSuccess(top)
     const edges = dotEdges(all.stdout)
     const kept = dotEdges(top.stdout)
@@ -322,7 +331,7 @@ describe('a local folder: the sample bucket', () => {
   })
 
   test('render --top N draws N edges, to standard output without -o', async () => {
-    const result = await runCli(['render', SAMPLE, '--top', '3'])
+    const result = await runInProcess(['render', SAMPLE, '--top', '3'])
     expectQuietSuccess(result)
     expect(result.stdout).toContain('</svg>')
     expect(result.stdout.match(/class="edge"/g)).toHaveLength(3)
@@ -330,7 +339,7 @@ describe('a local folder: the sample bucket', () => {
 
   test('render keeps the SVG valid XML when values hold control characters', async () => {
     const input = 'srcaddr dstaddr action\n10.0.0.1\u0007x 10.0.0.2\u001b[31m ACCEPT\n'
-    const result = await runCli(['render', '-'], { input })
+    const result = await runInProcess(['render', '-'], { input })
     expectQuietSuccess(result)
     expect(result.stdout).toContain('</svg>')
     expect(result.stdout).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/)
@@ -352,7 +361,7 @@ describe('a local folder: the sample bucket', () => {
 describe('a single file and standard input', () => {
   test("a single log file: the library's digest of its text", async () => {
     const file = logs.find(({ log }) => log.region === 'us-east-1')!
-    const result = await runCli(['digest', file.path])
+    const result = await runInProcess(['digest', file.path])
     expectQuietSuccess(result)
     expect(result.stdout).toBe(await collectText(pipe([gunzipSync(await readFile(file.path))], digest())))
   })
@@ -369,16 +378,16 @@ describe('a single file and standard input', () => {
   test('--fields reads text without a header line', async () => {
     const record = '2 123456789012 eni-1 10.0.0.1 10.0.0.2 40000 443 6 3 300 1714557600 1714557660 ACCEPT OK'
     const fields = ['version', 'account-id', 'interface-id', 'srcaddr', 'dstaddr', 'srcport', 'dstport', 'protocol', 'packets', 'bytes', 'start', 'end', 'action', 'log-status']
-    const result = await runCli(['digest', '-', '--fields', fields.join(',')], { input: `${record}\n${record}\n` })
+    const result = await runInProcess(['digest', '-', '--fields', fields.join(',')], { input: `${record}\n${record}\n` })
     expectQuietSuccess(result)
     expect(result.stdout).toBe(`${HEADER}\n2 123456789012 eni-1 10.0.0.1 10.0.0.2 0 443 6 6 600 1714557600 1714557660 ACCEPT OK\n`)
   })
 
   test('a malformed line: exit code 1 naming the line; --lenient skips it, counts it and goes on', async () => {
     const input = `${HEADER}\n2 123456789012 eni-1 10.0.0.1 10.0.0.2 40000 443 6 3 300 1714557600 1714557660 ACCEPT OK\nnot a record\n`
-    const strict = expectOneLineError(await runCli(['digest', '-'], { input }), 1)
+    const strict = expectOneLineError(await runInProcess(['digest', '-'], { input }), 1)
     expect(strict).toContain('line 3')
-    const lenient = await runCli(['digest', '-', '--lenient'], { input })
+    const lenient = await runInProcess(['digest', '-', '--lenient'], { input })
     expect(lenient.code).toBe(0)
     expect(linesOf(lenient.stdout)).toHaveLength(2)
     expect(linesOf(lenient.stderr)).toEqual(['vpcflow: skipped 1 malformed line and 0 unreadable objects (--verbose lists them)'])

@@ -1,12 +1,15 @@
 /**
- * Runs the `vpcflow` command from its TypeScript source in a child process (Node with
- * tsx's loader), so the tests never depend on a stale build. The child gets a clean AWS
- * environment: no credentials, profiles or instance metadata unless a test passes them.
+ * Runs the `vpcflow` command from its TypeScript source: in a child process (Node with
+ * tsx's loader), so the tests never depend on a stale build, or in this process with its
+ * streams captured. The child gets a clean AWS environment: no credentials, profiles or
+ * instance metadata unless a test passes them.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
+import { Readable, Writable } from 'node:stream'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { run } from '../../src/cli/program.js'
 
 /** The repository root, where the child runs. */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -99,4 +102,42 @@ export function untilOutput(stream: NodeJS.ReadableStream, predicate: (text: str
     stream.on('data', onData)
     stream.once('end', () => reject(new Error(`the stream ended without the expected output; it had: ${text}`)))
   })
+}
+
+export interface InProcessOptions {
+  /** Standard input's content. */
+  input?: string | Uint8Array
+  /** What relative times and a missing --end count from (default: the real now). */
+  now?: Date
+  /** Aborts the run, as Ctrl-C does. */
+  signal?: AbortSignal
+}
+
+/** A stream that keeps what is written to it. */
+class Collected extends Writable {
+  readonly chunks: Buffer[] = []
+  override _write(chunk: Buffer, _: BufferEncoding, done: () => void): void {
+    this.chunks.push(chunk)
+    done()
+  }
+  get text(): string {
+    return Buffer.concat(this.chunks).toString('utf8')
+  }
+}
+
+/**
+ * Runs `vpcflow args...` in this process, with its standard streams captured: a fast way
+ * to try options, messages and exit codes (signals and real pipes need `runCli`).
+ */
+export async function runInProcess(args: readonly string[], options: InProcessOptions = {}): Promise<CliResult> {
+  const stdout = new Collected()
+  const stderr = new Collected()
+  const atExit = new Set<() => void>()
+  const stdin = Readable.from(options.input === undefined ? [] : [Buffer.from(options.input)])
+  try {
+    const code = await run(args, { stdin, stdout, stderr, signal: options.signal ?? new AbortController().signal, now: options.now ?? new Date(), atExit })
+    return { code, signal: null, stdout: stdout.text, stderr: stderr.text }
+  } finally {
+    for (const cleanUp of atExit) cleanUp()
+  }
 }

@@ -1,0 +1,52 @@
+/**
+ * Graphviz's layout of a DOT graph as SVG, in a worker thread so that Ctrl-C can stop it.
+ */
+import { createRequire } from 'node:module'
+import { pathToFileURL } from 'node:url'
+import { Worker } from 'node:worker_threads'
+
+const require = createRequire(import.meta.url)
+
+/** The worker: it says when the layout starts, then sends the SVG. `graphviz` is the URL of the module. */
+const LAYOUT_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads')
+import(workerData.graphviz).then(async ({ Graphviz }) => {
+  const graphviz = await Graphviz.load()
+  parentPort.postMessage({ started: true })
+  parentPort.postMessage({ svg: graphviz.dot(workerData.dot, 'svg') })
+})`
+
+/**
+ * Graphviz copies control characters of labels into the SVG as they are, and XML forbids
+ * them: they become U+FFFD, so that a hostile value cannot make the picture unreadable.
+ */
+function validXml(svg: string): string {
+  return svg.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd')
+}
+
+/**
+ * Lays out a DOT graph as SVG, calling `onStart` as the layout begins; the signal stops it at once.
+ *
+ * @example const svg = await layout('digraph { a -> b }', signal, () => {})
+ */
+export async function layout(dot: string, signal: AbortSignal, onStart: () => void): Promise<string> {
+  signal.throwIfAborted()
+  const graphviz = pathToFileURL(require.resolve('@hpcc-js/wasm-graphviz')).href
+  const worker = new Worker(LAYOUT_WORKER, { eval: true, workerData: { dot, graphviz } })
+  let onAbort = (): void => {}
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      worker.on('message', (message: { started?: true; svg?: string }) => {
+        if (message.svg !== undefined) resolve(validXml(message.svg))
+        else onStart()
+      })
+      worker.once('error', reject)
+      worker.once('exit', (code) => reject(new Error(`Graphviz stopped with exit code ${code}`)))
+      onAbort = () => reject(signal.reason)
+      signal.addEventListener('abort', onAbort, { once: true })
+    })
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+    await worker.terminate()
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Option groups that commands share: each adds its options to a commander command and has
+ * a type for what they parse to. A command that reads flow logs takes `sourceOptions`; one
+ * that digests them adds `fetchOptions` and `digestOptions`.
+ */
+import { availableParallelism } from 'node:os'
+import { Option, type Command } from 'commander'
+import { DEFAULT_CONCURRENCY, DEFAULT_MAX_BYTES } from '../index.js'
+import { count, list, size, time, url } from './arguments.js'
+import type { Context } from './command.js'
+
+/**
+ * Readers for the digest: one per two cores, up to 4. A reader keeps about two cores busy,
+ * its own thread parsing while the thread pool inflates (see the README's performance table).
+ */
+export const DEFAULT_WORKERS = Math.max(1, Math.min(4, Math.floor(availableParallelism() / 2)))
+
+/** What `sourceOptions` parses to: which log files to read. */
+export interface SourceOptions {
+  start?: Date
+  end?: Date
+  account?: string[]
+  region?: string[]
+  flowLogId?: string[]
+}
+
+/** The `<source>` argument and the filters on log files' names. */
+export function sourceOptions(command: Command, { now }: Context): Command {
+  return command
+    .argument('<source>', 's3://bucket/prefix, a local folder laid out like a bucket, a single log file, or - for standard input')
+    .option(
+      '--start <time>',
+      'first log file time: ISO-8601 (2024-05-01T00:00Z; UTC unless an offset is given) or relative (-30m, -2h, -7d, -1w)',
+      time('--start', now),
+    )
+    .option('--end <time>', 'last log file time, as --start (default: now)', time('--end', now))
+    .option('--account <ids>', 'only these accounts (repeatable, or a comma list)', list)
+    .option('--region <names>', 'only these regions (repeatable, or a comma list)', list)
+    .option('--flow-log-id <ids>', 'only these flow logs (repeatable, or a comma list)', list)
+}
+
+/** What `fetchOptions` parses to: how log files are fetched. */
+export interface FetchOptions {
+  concurrency?: number
+  maxBytes?: number
+}
+
+/** How many requests and bytes are in flight. */
+export function fetchOptions(command: Command): Command {
+  return command
+    .option('--concurrency <n>', `requests in flight at most (default: ${DEFAULT_CONCURRENCY})`, count('--concurrency'))
+    .option('--max-bytes <size>', `bytes fetched ahead at most, e.g. 256MiB (default: ${DEFAULT_MAX_BYTES / 2 ** 20}MiB)`, size('--max-bytes'))
+}
+
+/** What `digestOptions` parses to: how records are read and grouped. */
+export interface DigestOptions {
+  workers?: number
+  lenient?: boolean
+  window?: 'overall' | 'group'
+  keyFields?: string[]
+  fields?: string[]
+}
+
+/** How the digest reads and groups records. */
+export function digestOptions(command: Command): Command {
+  return command
+    .option('--workers <n>', `threads that read log files, a file each at a time (default: ${DEFAULT_WORKERS}, one per two cores up to 4)`, count('--workers'))
+    .option('--lenient', 'skip malformed lines and unreadable objects, count them, and go on')
+    .addOption(new Option('--window <window>', "each line's time window: the whole digest's, or its group's").choices(['overall', 'group']).default('overall'))
+    .option('--key-fields <fields>', 'group on these fields only, e.g. srcaddr,dstaddr,dstport,protocol,action (default: all)', list)
+    .option('--fields <fields>', 'the fields of text without a header line (default: those of version 2)', list)
+}
+
+/** What `commonOptions` parses to: the options of every command. */
+export interface CommonOptions {
+  output?: string
+  profile?: string
+  endpoint?: string
+  pathStyle?: boolean
+  quiet?: boolean
+  verbose?: boolean
+  debug?: boolean
+}
+
+/** Where the output goes, how S3 is reached, and how much is said: every command has these. */
+export function commonOptions(command: Command): Command {
+  return command
+    .option('-o, --output <file>', 'write to this file (complete or not at all) instead of standard output')
+    .option('--profile <name>', 'AWS profile (default: the standard credential chain: AWS_PROFILE, environment, SSO, instance role...)')
+    .option('--endpoint <url>', 'S3-compatible endpoint, e.g. http://localhost:9000', url('--endpoint'))
+    .option('--path-style', 'address buckets by path (most S3-compatible stores need it)')
+    .option('-q, --quiet', 'no progress bar (it shows only when standard error is a terminal)')
+    .option('-v, --verbose', 'list what was skipped, and why')
+    .option('--debug', 'show stack traces')
+}

@@ -1,0 +1,181 @@
+/**
+ * Opening what a command reads (an S3 prefix, a local folder, a single file or standard
+ * input) and the pipeline from it up to the digest, with progress and skip reporting.
+ */
+import { readFile, stat } from 'node:fs/promises'
+import { basename, dirname } from 'node:path'
+import type { S3Client } from '@aws-sdk/client-s3'
+import { pipe } from 'it-pipe'
+import {
+  byAccount,
+  byFlowLogId,
+  byRegion,
+  byTime,
+  digest,
+  filterLogFiles,
+  listLocalLogFiles,
+  listLogFiles,
+  prefetch,
+  skipReport,
+  type LogFile,
+  type LogFilePredicate,
+  type SkippedObject,
+  type StoredBody,
+} from '../index.js'
+import { objectUrl } from '../errors.js'
+import { s3Sdk } from '../s3Sdk.js'
+import type { Context } from './command.js'
+import { usage, UsageError } from './errors.js'
+import { DEFAULT_WORKERS, type CommonOptions, type DigestOptions, type FetchOptions, type SourceOptions } from './options.js'
+import { bytes, progressBar, tap, type Progress } from './progress.js'
+
+/** A command's source, as its argument names it. */
+export type Source = { kind: 's3'; bucket: string; prefix: string } | { kind: 'dir' | 'file'; path: string } | { kind: 'stdin' }
+
+/** Reads the source argument: `-`, `s3://bucket/prefix`, or a path that exists. */
+export async function sourceOf(text: string): Promise<Source> {
+  if (text === '-') return { kind: 'stdin' }
+  if (/^s3:\/\//i.test(text)) {
+    const s3 = /^s3:\/\/([^/]+)\/?(.*)$/i.exec(text)
+    if (!s3) throw new UsageError(`an S3 source needs a bucket: s3://bucket/prefix, got ${text}`)
+    return { kind: 's3', bucket: s3[1]!, prefix: s3[2]! }
+  }
+  const found = await stat(text).catch(() => undefined)
+  // Not a usage mistake but a missing input, as for cat: exit code 1.
+  if (!found) throw new Error(`no such file or folder: ${text} (an S3 source starts with s3://)`)
+  return { kind: found.isDirectory() ? 'dir' : 'file', path: text }
+}
+
+/** A source opened for a command: its log files, and its text digested. */
+export interface OpenSource {
+  readonly source: Source
+  readonly progress: Progress
+  /** Writes a line to standard error if --verbose was given. */
+  verbose(text: string): void
+  /** The log files that pass the filters; an s3:// source or a folder only. */
+  logFiles(): AsyncIterable<LogFile>
+  /** The digest of the source's records, as flow log text. */
+  digested(options: FetchOptions & DigestOptions): AsyncIterable<Uint8Array>
+}
+
+/**
+ * Opens the source named by `text` with the filters of `options`, runs `use` with it, then
+ * stops the progress bar, closes the S3 client and says how much --lenient skipped.
+ *
+ * @example await withSource('examples/sample-bucket', options, context, 'files', (open) => writeOutput(context, open.digested(options), options.output, open.progress.stop))
+ */
+export async function withSource<T>(
+  text: string,
+  options: SourceOptions & CommonOptions,
+  context: Context,
+  use: (open: OpenSource) => Promise<T>,
+  shape: 'listing' | 'digest' = 'digest',
+): Promise<T> {
+  const { signal, now } = context
+  const { start, end } = options
+  if (start && end && start > end) throw new UsageError(`--start (${start.toISOString()}) is after --end (${end.toISOString()})`)
+  const [accounts, regions, flowLogIds] = [options.account, options.region, options.flowLogId].map((values) => (values?.length ? values : undefined))
+  const predicates: LogFilePredicate[] = []
+  if (start || end) predicates.push(usage(() => byTime(start ?? new Date(0), end ?? now)))
+  if (accounts) predicates.push(byAccount(...accounts))
+  if (regions) predicates.push(byRegion(...regions))
+  if (flowLogIds) predicates.push(byFlowLogId(...flowLogIds))
+  const source = await sourceOf(text)
+  if (shape === 'listing' && source.kind !== 's3' && source.kind !== 'dir') {
+    throw new UsageError('list needs an s3:// source or a folder')
+  }
+  if ((source.kind === 'stdin' || source.kind === 'file') && predicates.length > 0) {
+    throw new UsageError('--start, --end, --account, --region and --flow-log-id pick log files by name: they need an s3:// source or a folder')
+  }
+
+  const interactive = Boolean(context.stderr.isTTY) && !options.quiet
+  const progress = progressBar(context, interactive, shape === 'listing' ? 'listing' : source.kind === 'stdin' || source.kind === 'file' ? 'stream' : 'files')
+  const { counts } = progress
+  const verbose = (line: string): void => {
+    if (options.verbose) progress.log(line)
+  }
+  const report = skipReport({ onSkip: (error) => verbose(`skipped ${error.message}`) })
+  const onSkip = (object: SkippedObject): void => verbose(`skipped ${objectUrl(object)}: ${object.reason}`)
+  let client: S3Client | undefined
+
+  const logFiles = (): AsyncIterable<LogFile> =>
+    pipe(
+      source.kind === 's3'
+        ? listLogFiles({ client: client!, bucket: source.bucket, prefix: source.prefix, start, end, accounts, regions, onSkip, signal })
+        : listLocalLogFiles({ dir: (source as { path: string }).path, onSkip, signal }),
+      // The listing of a bucket already keeps to the window, accounts and regions; the filters do the rest.
+      filterLogFiles(...predicates),
+      tap<LogFile>((file) => {
+        counts.listed++
+        counts.listedBytes += file.size
+      }),
+      async function* (listed) {
+        yield* listed
+        counts.listing = false
+        verbose(`${counts.listed} log files matched (${bytes(counts.listedBytes)})`)
+      },
+    )
+
+  const digested = (digestOptions: FetchOptions & DigestOptions): AsyncIterable<Uint8Array> => {
+    const { concurrency, maxBytes, window, keyFields, fields, workers = DEFAULT_WORKERS } = digestOptions
+    const onError = digestOptions.lenient ? report.add : undefined
+    const onProgress = (records: number): void => {
+      counts.records += records
+    }
+    const digester = usage(() => digest({ window, keyFields, fields, onError, workers, onProgress, signal }))
+    if (source.kind === 'stdin') signal.addEventListener('abort', () => context.stdin.destroy(), { once: true })
+    // Stored bodies go to digest whole: its workers inflate and read them side by side.
+    return pipe(
+      source.kind === 'stdin'
+        ? pipe(
+            context.stdin as AsyncIterable<Uint8Array>,
+            tap<Uint8Array>((chunk) => {
+              counts.bytes += chunk.byteLength
+            }),
+          )
+        : pipe(
+            source.kind === 'file' ? singleFile(source.path, signal) : pipe(logFiles(), prefetch({ client, concurrency, maxBytes, signal, onError })),
+            tap<StoredBody>(({ body }) => {
+              counts.fetched++
+              counts.bytes += body.byteLength
+            }),
+          ),
+      digester,
+    )
+  }
+
+  try {
+    if (source.kind === 's3') client = await s3Client(options)
+    return await use({ source, progress, verbose, logFiles, digested })
+  } finally {
+    progress.stop()
+    client?.destroy()
+    if (report.lines + report.objects > 0) {
+      const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`
+      const skipped = `${count(report.lines, 'malformed line')} and ${count(report.objects, 'unreadable object')}`
+      progress.log(`vpcflow: skipped ${skipped}${options.verbose ? '' : ' (--verbose lists them)'}`)
+    }
+  }
+}
+
+/** A single local file, read whole (gzip, plain text or Parquet: digest tells them apart). */
+async function* singleFile(path: string, signal: AbortSignal): AsyncGenerator<StoredBody> {
+  yield { file: { bucket: dirname(path), key: basename(path), path }, body: await readFile(path, { signal }) }
+}
+
+/** An S3 client from the standard credential chain; us-east-1 when no region is configured (redirects find the bucket's). */
+async function s3Client(options: CommonOptions): Promise<S3Client> {
+  const config = {
+    profile: options.profile,
+    endpoint: options.endpoint,
+    forcePathStyle: options.pathStyle,
+    followRegionRedirects: true,
+  }
+  // loaded only for a bucket: reading a folder or a file does without the SDK
+  const { S3Client } = await s3Sdk()
+  const client = new S3Client(config)
+  const region = await client.config.region().catch(() => undefined)
+  if (region) return client
+  client.destroy()
+  return new S3Client({ ...config, region: 'us-east-1' })
+}
