@@ -3,9 +3,9 @@
  * it: reading text into groups, merging what several readers gathered, and writing the
  * groups back as flow log text.
  */
-import type { FlowLogError } from './errors.js'
-import { formatOf, type Format } from './format.js'
-import { BIG, compare, DEFAULT_MAX_LINE_LENGTH, textReader, type LogText, type RecordLine } from './flowLogText.js'
+import type { FlowLogError } from '../errors.js'
+import { formatOf, type Format } from '../format.js'
+import { BIG, compare, DEFAULT_MAX_LINE_LENGTH, textReader, type LogText, type RecordLine } from '../flowLogText.js'
 import { groupTable, widen, type Count, type GroupTable, type GroupTableParts, type LineLayout } from './groupTable.js'
 
 /** The groups of one output format. */

@@ -3,11 +3,11 @@
  * gathers their groups, and sends them back at the end. See `gather`.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { DEFAULT_MAX_TEXT_BYTES, readBody } from './concatBodies.js'
+import { DEFAULT_MAX_TEXT_BYTES, readBody } from '../concatBodies.js'
 import { createDigester, partsOf, type DigesterOptions } from './digester.js'
-import type { FlowLogError } from './errors.js'
-import { fromLogFile } from './flowLogText.js'
-import type { LogObject } from './parseLogFileKey.js'
+import type { FlowLogError } from '../errors.js'
+import { fromLogFile } from '../flowLogText.js'
+import type { LogObject } from '../parseLogFileKey.js'
 
 /** What the main thread sends: text of a source (named once, then by id), or the end. */
 export type ToWorker =

@@ -1,9 +1,8 @@
 import { AGGREGATED, writeDigest } from './digester.js'
-import type { FlowLogError } from './errors.js'
-import type { LogText } from './flowLogText.js'
-import type { StoredBody } from './concatBodies.js'
+import type { FlowLogError } from '../errors.js'
 import { gather } from './gather.js'
-import { abortSignal, callback, fieldList, positiveInteger } from './options.js'
+import type { DigestInput } from './input.js'
+import { abortSignal, callback, fieldList, positiveInteger } from '../options.js'
 
 export interface DigestOptions {
   /**
@@ -74,14 +73,3 @@ export function digest(
     yield* writeDigest(state, window, signal)
   }
 }
-
-/**
- * What digest reads: flow log text in chunks, or stored bodies (what `prefetch` yields),
- * which it reads as `concatBodies` would, in its workers when it has some.
- */
-export type DigestInput = LogText | string | StoredBody
-
-export function isStoredBody(item: DigestInput): item is StoredBody {
-  return typeof item === 'object' && !(item instanceof Uint8Array)
-}
-

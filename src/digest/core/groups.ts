@@ -15,16 +15,23 @@
 // never reports an error, so it cannot differ from the reader on a bad line.
 
 const EMPTY: i32 = -1
-const PACKETS: usize = 0
-const BYTES: usize = 8
-const START: usize = 16
-const END: usize = 24
-const FLAGS: usize = 32
-const KEY_LENGTH: usize = 40
-const KEY: usize = 48
 const MAX: f64 = 9007199254740991
+
+// The arena's layout, which JavaScript reads from these exports (see build.mjs): where a
+// group's fields are, in bytes from its offset, and the values that mark a number.
+export const PACKETS: usize = 0
+export const BYTES: usize = 8
+export const START: usize = 16
+export const END: usize = 24
+export const FLAGS: usize = 32
+export const KEY_LENGTH: usize = 40
+export const KEY: usize = 48
+/** Keys are zero-padded to a multiple of this. */
+export const WORD: i32 = 8
+/** A number that no record had (a '-'). */
+export const ABSENT: f64 = -1
 /** In a group's packets or bytes: the sum passed 2^53 and JavaScript holds it. */
-const IN_BIG: f64 = -2
+export const IN_BIG: f64 = -2
 
 /** Room past the end of text and keys: they are read and written 8 bytes at a time, and keys padded. */
 const SLACK: i32 = 16

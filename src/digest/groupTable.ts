@@ -1,10 +1,10 @@
 /**
  * The groups of a digest, keyed by the bytes of their key fields, with no object or string
  * per record. The table and the scanner that fills it from plain record lines run in
- * WebAssembly (wasm/groups.ts); this side gives them text, reads the groups back, and holds
+ * WebAssembly (core/groups.ts); this side gives them text, reads the groups back, and holds
  * the sums that pass 2^53 as bigints, so that they stay exact.
  */
-import { GROUPS_WASM } from './groupsWasm.js'
+import { CORE_WASM, LAYOUT, type Core } from './core.generated.js'
 
 /** Packets or bytes of a group: -1 while no record had a value; a bigint past 2^53. */
 export type Count = number | bigint
@@ -76,16 +76,13 @@ export interface GroupTableParts {
   readonly big: ReadonlyMap<number, { packets?: bigint; bytes?: bigint }>
 }
 
-/** In a group's packets or bytes: the sum has passed 2^53 and is held in `big`. */
-const IN_BIG = -2
-/** Where a group's numbers are, in f64 from its offset; its key length and key, in bytes. */
-const PACKETS = 0
-const BYTES = 1
-const START = 2
-const END = 3
-const FLAGS = 4
-const KEY_LENGTH = 40
-const KEY = 48
+const { IN_BIG, KEY, KEY_LENGTH, WORD } = LAYOUT
+/** Where a group's numbers are, in f64 from its offset. */
+const PACKETS = LAYOUT.PACKETS / 8
+const BYTES = LAYOUT.BYTES / 8
+const START = LAYOUT.START / 8
+const END = LAYOUT.END / 8
+const FLAGS = LAYOUT.FLAGS / 8
 /** Where each aggregated field is among a group's numbers: the others are key fields. */
 const NUMBERS: ReadonlyMap<string, number> = new Map([['packets', PACKETS], ['bytes', BYTES], ['start', START], ['end', END], ['tcp-flags', FLAGS]])
 /** The most text handed to the scanner at once: whole lines, copied into its memory. */
@@ -100,39 +97,10 @@ declare const WebAssembly: {
   Instance: new (module: object, imports: object) => { readonly exports: unknown }
 }
 
-/** An exported global of the core. */
-interface Global {
-  readonly value: number
-}
-
-/** What wasm/groups.ts exports. */
-interface Core {
-  readonly memory: { readonly buffer: ArrayBuffer }
-  readonly arena: Global
-  readonly used: Global
-  readonly lines: Global
-  readonly size: Global
-  readonly written: Global
-  readonly earliest: Global
-  readonly latest: Global
-  init(): void
-  reserveKey(length: number): number
-  reserveText(length: number): number
-  allocate(length: number): number
-  release(at: number): void
-  merge(groups: number, at: number, length: number): number
-  useLayout(...args: number[]): void
-  add(length: number, packets: number, bytes: number, start: number, end: number, tcpFlags: number): number
-  scan(start: number, end: number): number
-  span(): void
-  sorted(): number
-  write(list: number, from: number, count: number, kinds: number, kindCount: number, own: boolean, start: number, end: number, out: number, room: number): number
-}
-
 let compiled: object | undefined
 
 function instantiate(): Core {
-  compiled ??= new WebAssembly.Module(Buffer.from(GROUPS_WASM, 'base64'))
+  compiled ??= new WebAssembly.Module(Buffer.from(CORE_WASM, 'base64'))
   const abort = (): never => {
     throw new Error('the digest core failed')
   }
@@ -281,7 +249,7 @@ export function widen(span: { start: number; end: number }, other: { readonly st
 }
 
 /** The bytes a group takes in an arena: its numbers and its key, padded to 8 bytes. */
-const recordSize = (keyLength: number): number => KEY + Math.ceil(keyLength / 8) * 8
+const recordSize = (keyLength: number): number => KEY + Math.ceil(keyLength / WORD) * WORD
 
 /** The group at offset `at` of a table's parts, its key as bytes (a view). */
 function groupAt(parts: GroupTableParts, at: number): Group {

@@ -1,12 +1,12 @@
 import { Worker } from 'node:worker_threads'
-import { abortable, untilAborted } from './abortable.js'
-import { DEFAULT_MAX_TEXT_BYTES, readBody } from './concatBodies.js'
+import { abortable, untilAborted } from '../abortable.js'
+import { DEFAULT_MAX_TEXT_BYTES, readBody } from '../concatBodies.js'
 import { createDigester, mergeDigests, type DigesterOptions, type DigestParts, type DigestState } from './digester.js'
-import type { FromWorker, PlainError, ToWorker } from './digestWorker.js'
-import { FlowLogError, locate } from './errors.js'
-import { isStoredBody, type DigestInput } from './digest.js'
-import type { LogText } from './flowLogText.js'
-import type { LogObject } from './parseLogFileKey.js'
+import type { FromWorker, PlainError, ToWorker } from './worker.js'
+import { FlowLogError, locate } from '../errors.js'
+import { isStoredBody, type DigestInput } from './input.js'
+import type { LogText } from '../flowLogText.js'
+import type { LogObject } from '../parseLogFileKey.js'
 
 /** Chunks sent to a worker and not yet read by it, at most: enough to keep it busy, no more. */
 const IN_FLIGHT = 8
@@ -95,16 +95,8 @@ export async function gather(
     const workerData = { fields: digester.fields, keyFields: digester.keyFields, lenient: Boolean(onError) }
     // A reader makes short-lived garbage only (chunks, views): a small young generation keeps its memory small.
     const resourceLimits = { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB }
-    // Run from the TypeScript sources (tests, tsx scripts), the worker is TypeScript too: it
-    // registers tsx, a development dependency, before loading it.
-    const entry = new URL(`./digestWorker.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url)
-    const thread = entry.pathname.endsWith('.ts')
-      ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}) })`, {
-          eval: true,
-          workerData,
-          resourceLimits,
-        })
-      : new Worker(entry, { workerData, resourceLimits })
+    // The worker is the built module beside this one: worker threads run the package's JavaScript.
+    const thread = new Worker(new URL('./worker.js', import.meta.url), { workerData, resourceLimits })
     /** What each message in flight counts for, in the order the worker reads them. */
     const weights: number[] = []
     const inFlight = (): number => weights.reduce((sum, weight) => sum + weight, 0)
@@ -124,7 +116,9 @@ export async function gather(
         fail(error as Error)
       }
     }
-    thread.on('error', fail)
+    thread.on('error', (error: Error & { code?: string }) =>
+      fail(error.code === 'ERR_MODULE_NOT_FOUND' ? new Error(`digest workers run from the built package (npm run build): ${error.message}`) : error),
+    )
     thread.on('exit', (code) => fail(new Error(`a digest worker stopped (exit code ${code})`)))
     thread.on('message', (message: FromWorker) => {
       switch (message.type) {
