@@ -85,7 +85,7 @@ export interface CommonOptions {
 /** Where the output goes, how S3 is reached, and how much is said: every command has these. */
 export function commonOptions(command: Command): Command {
   return command
-    .option('-o, --output <file>', 'write to this file (complete or not at all) instead of standard output')
+    .option('-o, --output <file>', 'write to this file instead of standard output (a regular file is replaced whole or not at all)')
     .option('--profile <name>', 'AWS profile (default: the standard credential chain: AWS_PROFILE, environment, SSO, instance role...)')
     .option('--endpoint <url>', 'S3-compatible endpoint, e.g. http://localhost:9000', url('--endpoint'))
     .option('--path-style', 'address buckets by path (most S3-compatible stores need it)')
