@@ -24,7 +24,7 @@ export interface ToDotOptions {
 export const DOT_ATTRIBUTE_PREFIX = 'vpcflow_'
 
 /** Protocol numbers shown by name in labels. */
-const PROTOCOLS: Readonly<Record<string, string>> = { '1': 'icmp', '6': 'tcp', '17': 'udp', '47': 'gre', '50': 'esp', '58': 'icmpv6' }
+export const PROTOCOLS: Readonly<Record<string, string>> = { '1': 'icmp', '6': 'tcp', '17': 'udp', '47': 'gre', '50': 'esp', '58': 'icmpv6' }
 
 const COLORS: Readonly<Record<string, string>> = { ACCEPT: 'green', REJECT: 'red' }
 
@@ -186,12 +186,12 @@ const minutes = new Map<number, string>()
  * character stands for itself; in Graphviz's SVG, text is XML-escaped, so no value
  * can turn into markup.
  */
-function quote(value: string): string {
+export function quote(value: string): string {
   return `"${escape(value)}"`
 }
 
 /** The inside of `quote`'s string. */
-function escape(value: string): string {
+export function escape(value: string): string {
   if (!SPECIAL.test(value)) return value
   return value.replace(/[\\"]/g, '\\$&').replace(/\r?\n|\r/g, '\\n').replaceAll('\0', '\uFFFD')
 }

@@ -43,7 +43,11 @@ export type NodeKind =
   | 'public' // one public address kept apart (--keep-public)
 
 export interface MapNode {
-  /** Unique in the map: the address, `subnet-...`, `vpc-...`, the account id, `10.0.1.0/24`, `internet`, `aws:S3`. */
+  /**
+   * Unique in the map: the address, `subnet-...`, `vpc-...`, the account id, `10.0.1.0/24`,
+   * `aws:S3`, and for the folded internet `internet:in` (public clients: traffic coming in) and
+   * `internet:out` (public servers: traffic going out).
+   */
   readonly id: string
   /** What the picture shows: a name from --names, else the id. */
   label: string
@@ -90,6 +94,8 @@ export interface NetworkMap {
   /** Earliest start and latest end of the traffic, in Unix seconds; undefined when the input had none. */
   window?: { start: number; end: number }
   groupBy: GroupBy
+  /** The AWS regions the records came from (their `region` field, or the log files' names), sorted. */
+  regions?: string[]
   clusters: MapCluster[]
   nodes: MapNode[]
   edges: MapEdge[]
