@@ -26,4 +26,5 @@ export { diffMaps, DEFAULT_THRESHOLD, type ChangeStatus, type DiffMapsOptions, t
 export { diffToText, diffToNdjson } from './map/diffToText.js'
 export type { GroupBy, MapCluster, MapEdge, MapNode, NetworkMap, NodeKind, Service, Traffic, Volume } from './map/networkMap.js'
 export { toNetworkMap, buildNetworkMap, INTERNET_IN, INTERNET_OUT, MAX_NODE_ADDRESSES, type NetworkMapOptions } from './map/toNetworkMap.js'
+export { mapToDot, type MapToDotOptions } from './map/mapToDot.js'
 export { readNames, nameNodes, namesOfInterfaces, interfaceName, type NetworkInterfaceDescription } from './map/names.js'

@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, test } from 'vitest'
 import { concatBodies, DEFAULT_MAX_TEXT_BYTES, digest, FlowLogError, skipReport, toDot, type ConcatBodiesOptions, type StoredBody } from 'vpcflow'
 import { readDot } from './support/dot.js'
 import { HEADER } from './support/flowLogs.js'
+import { svgTexts } from './support/svg.js'
 import { collectText, fakeLogFile, fetched } from './support/text.js'
 
 const MiB = 2 ** 20
@@ -114,46 +115,6 @@ let graphviz: Awaited<ReturnType<typeof Graphviz.load>>
 beforeAll(async () => {
   graphviz = await Graphviz.load()
 })
-
-/** Elements and attributes Graphviz's SVG of a plain graph has; anything else was injected. */
-const SVG_ELEMENTS = new Set(['svg', 'g', 'title', 'text', 'polygon', 'path', 'ellipse', 'polyline'])
-const SVG_ATTRIBUTES = new Set([
-  'width', 'height', 'viewBox', 'xmlns', 'xmlns:xlink', 'id', 'class', 'transform', 'fill', 'stroke', 'points', 'd',
-  'x', 'y', 'cx', 'cy', 'rx', 'ry', 'text-anchor', 'font-family', 'font-size', 'xml:space', 'stroke-width',
-])
-
-const unescapeXml = (text: string): string =>
-  text.replace(/&(#x[0-9a-f]+|#[0-9]+|lt|gt|amp|quot|apos);/gi, (_, entity: string) => {
-    const named: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" }
-    if (entity[0] !== '#') return named[entity.toLowerCase()]!
-    return String.fromCodePoint(entity[1] === 'x' || entity[1] === 'X' ? parseInt(entity.slice(2), 16) : parseInt(entity.slice(1), 10))
-  })
-
-/**
- * Checks that an SVG has only Graphviz's own elements and attributes (comments, the XML
- * declaration and the doctype aside), and returns the text of its `<text>` and `<title>` elements.
- */
-function svgTexts(svg: string): string[] {
-  const body = svg.replace(/<\?xml[\s\S]*?\?>|<!DOCTYPE[^>]*>|<!--[\s\S]*?-->/g, '')
-  const texts: string[] = []
-  const tag = /<(\/?)([^\s/>]+)([^<>]*)>|([^<>]+)|([<>])/g
-  let open: string | undefined
-  for (let m = tag.exec(body); m; m = tag.exec(body)) {
-    const [, close, name, attributes, text, stray] = m
-    if (stray) throw new Error(`a stray ${stray} in the SVG`)
-    if (text !== undefined) {
-      if (open === 'text' || open === 'title') texts.push(unescapeXml(text))
-      continue
-    }
-    if (!SVG_ELEMENTS.has(name!)) throw new Error(`an injected element <${name}>`)
-    for (const attribute of attributes!.matchAll(/([^\s=]+)="[^"]*"/g)) {
-      if (!SVG_ATTRIBUTES.has(attribute[1]!)) throw new Error(`an injected attribute ${attribute[1]} on <${name}>`)
-    }
-    if (attributes!.replace(/([^\s=]+)="[^"]*"/g, '').replace(/\//, '').trim() !== '') throw new Error(`a malformed tag <${name}${attributes}>`)
-    open = close ? undefined : name
-  }
-  return texts
-}
 
 /** What a value reads back as from the DOT: its UTF-8 round trip, with NUL as U+FFFD. */
 const expected = (value: string): string => Buffer.from(value).toString('utf8').replaceAll('\0', '\uFFFD')

@@ -109,7 +109,7 @@ describe('conversations', () => {
     expect(map.edges[0]!.services[0]!.forward.accepted.bytes).toBe(2n * big)
   })
 
-  test('a conversation recorded by both interfaces counts once, the larger record each way and action', async () => {
+  test('a conversation recorded by both interfaces counts once, the larger record each way', async () => {
     const lines = [
       V2,
       // the client's interface, then the server's, see the same request and reply
@@ -122,6 +122,16 @@ describe('conversations', () => {
     expect(e.forward.accepted).toEqual({ bytes: 1100, packets: 11 })
     expect(e.reverse.accepted).toEqual({ bytes: 5000, packets: 8 })
     expect(e.records).toBe(4)
+  })
+
+  test('what the client\'s interface let out and the server\'s rejected is rejected, not both', async () => {
+    const map = await mapOf([
+      V2,
+      v2('eni-client', '10.0.1.5', '10.0.3.10', 0, 5432, 6, 2, 120),
+      v2('eni-server', '10.0.1.5', '10.0.3.10', 0, 5432, 6, 2, 120, 'REJECT'),
+    ])
+    const e = map.edges[0]!
+    expect([e.action, e.forward.accepted.packets, e.forward.rejected.packets]).toEqual(['REJECT', 0, 2])
   })
 
   test('the map is the same whatever the order of the lines', async () => {

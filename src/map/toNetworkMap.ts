@@ -49,9 +49,9 @@ export const INTERNET_OUT = 'internet:out'
  * port dstport; with dstport 0 it is the reply, server srcaddr on port srcport back to client
  * dstaddr; with both 0 (ICMP, or no ports) it is srcaddr to dstaddr by protocol alone. Request
  * and reply fold into one conversation, counted each way, accepted and rejected apart. Traffic
- * between two interfaces that both log is recorded at each of them: a conversation counts the
- * larger of the two records each way and action, not their sum. Records whose log-status is
- * not OK are left out.
+ * between two interfaces that both log is recorded at each of them: each way, a conversation
+ * counts one of them, not their sum (the one that rejected, else the larger). Records whose
+ * log-status is not OK are left out.
  *
  * @example
  * ```ts
@@ -137,8 +137,6 @@ function add(a: Count, b: Count): Count {
   return sum <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(sum) : sum
 }
 
-const greater = (a: Count, b: Count): boolean => a > b
-
 /** The fields the map reads, by the name its code uses. */
 const FIELDS = {
   srcaddr: 'srcaddr',
@@ -181,8 +179,8 @@ interface Interface {
 
 /**
  * One conversation between two addresses on a service, as each interface that recorded it
- * saw it: for each observer, 8 counts (bytes and packets of: request accepted, request
- * rejected, reply accepted, reply rejected).
+ * saw it: for each observer, {@link STRIDE} counts: bytes and packets of the request accepted,
+ * the request rejected, the reply accepted and the reply rejected, then the lines of each.
  */
 interface Conversation {
   readonly client: number
@@ -192,9 +190,10 @@ interface Conversation {
   readonly observers: number[]
   readonly counts: Count[]
   records: number
-  /** 1: accepted traffic seen, 2: rejected traffic seen. */
-  actions: number
 }
+
+/** Counts per observer of a conversation. */
+const STRIDE = 12
 
 const NO_ADDRESS = -1
 
@@ -311,19 +310,20 @@ function conversations(settings: Settings) {
 
     const key = `${client} ${server} ${protocol} ${port}`
     let conversation = byKey.get(key)
-    if (!conversation) byKey.set(key, (conversation = { client, server, protocol, port, observers: [], counts: [], records: 0, actions: 0 }))
+    if (!conversation) byKey.set(key, (conversation = { client, server, protocol, port, observers: [], counts: [], records: 0 }))
     let slot = conversation.observers.indexOf(observer)
     if (slot < 0) {
       slot = conversation.observers.push(observer) - 1
-      conversation.counts.push(0, 0, 0, 0, 0, 0, 0, 0)
+      for (let i = 0; i < STRIDE; i++) conversation.counts.push(0)
     }
     const rejected = text(plan.action) === 'REJECT'
-    const at = slot * 8 + (reply ? 4 : 0) + (rejected ? 2 : 0)
+    const kind = (reply ? 2 : 0) + (rejected ? 1 : 0)
+    const at = slot * STRIDE + 2 * kind
     const { counts } = conversation
     counts[at] = add(counts[at]!, count(plan.bytes))
     counts[at + 1] = add(counts[at + 1]!, count(plan.packets))
+    counts[slot * STRIDE + 8 + kind] = (counts[slot * STRIDE + 8 + kind] as number) + 1
     conversation.records++
-    conversation.actions |= rejected ? 2 : 1
   }
 
   const reader = textReader({ fields: settings.fields, onError: settings.onError, onRecord })
@@ -457,6 +457,7 @@ function mapOf(settings: Settings, gathered: Gathered): NetworkMap {
     }
     const chosen = observed(conversation)
     for (let i = 0; i < 4; i++) {
+      if ((chosen[8 + i] as number) > 0) edge.actions |= i % 2 === 0 ? 1 : 2
       for (const volumes of [edge.volumes, service.volumes]) {
         volumes[i]!.bytes = add(volumes[i]!.bytes, chosen[2 * i]!)
         volumes[i]!.packets = add(volumes[i]!.packets, chosen[2 * i + 1]!)
@@ -464,7 +465,6 @@ function mapOf(settings: Settings, gathered: Gathered): NetworkMap {
     }
     edge.records += conversation.records
     service.records += conversation.records
-    edge.actions |= conversation.actions
     edge.sources.add(conversation.client)
     edge.targets.add(conversation.server)
   }
@@ -549,20 +549,31 @@ function traffic(volumes: Volume[], records: number) {
 }
 
 /**
- * A conversation's counts, each way and action as one observer recorded them: the one with
- * the most bytes (then packets), since two interfaces that both log see the same packets.
+ * A conversation's counts as one observer recorded them, each way: the one that rejected
+ * most (the receiver has the last word: what a sender's interface let out, the receiver's
+ * may reject), then the one with the most bytes, since two interfaces that both log see the
+ * same packets.
  */
 function observed({ observers, counts }: Conversation): Count[] {
   if (observers.length === 1) return counts
-  const chosen: Count[] = []
-  for (let i = 0; i < 4; i++) {
-    let best = 0
-    for (let k = 1; k < observers.length; k++) {
-      const [bytes, packets] = [counts[k * 8 + 2 * i]!, counts[k * 8 + 2 * i + 1]!]
-      const [top, topPackets] = [counts[best * 8 + 2 * i]!, counts[best * 8 + 2 * i + 1]!]
-      if (greater(bytes, top) || (bytes === top && greater(packets, topPackets))) best = k
+  const chosen: Count[] = new Array<Count>(STRIDE).fill(0)
+  for (const kinds of [[0, 1], [2, 3]] as const) {
+    const score = (k: number): Count[] => {
+      const [accepted, rejected] = kinds.map((kind) => k * STRIDE + 2 * kind)
+      return [counts[rejected! + 1]!, counts[rejected!]!, add(counts[accepted!]!, counts[rejected!]!), add(counts[accepted! + 1]!, counts[rejected! + 1]!)]
     }
-    chosen.push(counts[best * 8 + 2 * i]!, counts[best * 8 + 2 * i + 1]!)
+    let best = 0
+    let top = score(0)
+    for (let k = 1; k < observers.length; k++) {
+      const next = score(k)
+      const order = next.findIndex((value, i) => value !== top[i])
+      if (order >= 0 && next[order]! > top[order]!) [best, top] = [k, next]
+    }
+    for (const kind of kinds) {
+      chosen[2 * kind] = counts[best * STRIDE + 2 * kind]!
+      chosen[2 * kind + 1] = counts[best * STRIDE + 2 * kind + 1]!
+      chosen[8 + kind] = counts[best * STRIDE + 8 + kind]!
+    }
   }
   return chosen
 }
