@@ -146,6 +146,10 @@ describe('the command line itself', () => {
     [['dot', SAMPLE, '--top', '0'], '--top'],
     [['digest', SAMPLE, '--window', 'hourly'], '--window'],
     [['digest', SAMPLE, '--key-fields', 'srcaddr,bytes'], 'bytes'],
+    [['digest', SAMPLE, '--key-fields', 'foo,bar'], '--key-fields foo, bar: in none of the formats read'],
+    [['digest', SAMPLE, '--key-fields', ''], '--key-fields needs at least one field name'],
+    [['digest', '-', '--fields', ' , '], '--fields needs at least one field name'],
+    [['list', SAMPLE, '--start', '2030-01-01'], '--start (2030-01-01T00:00:00.000Z) is after --end (now, '],
     [['digest', '-', '--region', 'us-east-1'], '--region'],
     [['digest', 's3://'], 's3://'],
     [['digest', SAMPLE, '--endpoint', 'localhost'], '--endpoint'],
@@ -483,6 +487,27 @@ describe('an S3 bucket (s3rver)', () => {
     for (const output of [plain.stderr, plain.stdout, debug.stderr, debug.stdout]) {
       for (const credential of [keyId, secret, token]) expect(output).not.toContain(credential)
     }
+  })
+
+  test('--profile names a profile that gives no credentials, before any request', async () => {
+    proxy.reset()
+    const line = expectOneLineError(await runCli(['list', `s3://${BUCKET}`, ...at(proxy.endpoint), '--profile', 'nosuch']), 1)
+    expect(line).toBe('vpcflow: profile nosuch: not in the AWS config or credentials file, or it gives no credentials')
+    expect(proxy.requests).toHaveLength(0)
+  })
+
+  test('a profile from the config file is used; with keys in the environment too, the SDK warning is one line', async () => {
+    const dir = await folder('aws-config')
+    const config = join(dir, 'config')
+    await writeFile(config, '[profile local]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\nregion = us-east-1\n')
+    const args = ['list', `s3://${BUCKET}/AWSLogs/`, '--region', 'eu-west-1', ...at(s3.endpoint)]
+    const byOption = await runCli([...args, '--profile', 'local'], { env: { AWS_CONFIG_FILE: config } })
+    expectQuietSuccess(byOption)
+    expect(linesOf(byOption.stdout).length).toBeGreaterThan(1)
+    const both = await runCli(args, { env: { ...CREDENTIALS, AWS_CONFIG_FILE: config, AWS_PROFILE: 'local' } })
+    expect(both.code).toBe(0)
+    expect(both.stdout).toBe(byOption.stdout)
+    expect(both.stderr).toBe('vpcflow: both AWS_PROFILE and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are set: the profile is used\n')
   })
 
   test('Ctrl-C while objects are being fetched: exit code 130 at once, and no -o file, partial or whole', async () => {

@@ -82,3 +82,16 @@ export function url(name: string) {
     return value
   }
 }
+
+/**
+ * A repeatable, comma-separated list of field names, at least one.
+ *
+ * @example fieldList('--key-fields')('srcaddr,dstaddr') // ['srcaddr', 'dstaddr']
+ */
+export function fieldList(name: string) {
+  return (value: string, previous: string[] = []): string[] => {
+    const fields = list(value, previous)
+    if (fields.length === 0) throw new UsageError(`${name} needs at least one field name, e.g. srcaddr,dstaddr, got '${value}'`)
+    return fields
+  }
+}

@@ -17,12 +17,37 @@ export class Interrupted extends Error {
   }
 }
 
+/** The command's flag for each library option a TypeError may name. */
+const FLAGS: ReadonlyMap<string, string> = new Map([
+  ['keyFields', '--key-fields'],
+  ['fields', '--fields'],
+  ['window', '--window'],
+  ['workers', '--workers'],
+  ['concurrency', '--concurrency'],
+  ['maxBytes', '--max-bytes'],
+  ['top', '--top'],
+  ['start', '--start'],
+  ['end', '--end'],
+])
+
+/**
+ * The TypeError a stage throws for a bad option (`keyFields foo: in none of the formats
+ * read`), when it names an option the command line sets, as a usage error in the command's
+ * words (`--key-fields foo: ...`); anything else as it is.
+ */
+export function inCommandWords(error: unknown): unknown {
+  if (!(error instanceof TypeError)) return error
+  const option = /^(\w+)\b/.exec(error.message)?.[1]
+  const flag = option === undefined ? undefined : FLAGS.get(option)
+  return flag === undefined ? error : new UsageError(flag + error.message.slice(option!.length), { cause: error })
+}
+
 /** Makes a stage: the TypeError a stage factory throws for a bad option is a usage error. */
 export function usage<T>(make: () => T): T {
   try {
     return make()
   } catch (error) {
-    throw error instanceof TypeError ? new UsageError(error.message) : error
+    throw inCommandWords(error)
   }
 }
 

@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os'
 import { Option, type Command } from 'commander'
 import { DEFAULT_CONCURRENCY, DEFAULT_MAX_BYTES } from '../index.js'
-import { count, list, size, time, url } from './arguments.js'
+import { count, fieldList, list, size, time, url } from './arguments.js'
 import type { Context } from './command.js'
 
 /**
@@ -67,8 +67,8 @@ export function digestOptions(command: Command): Command {
     .option('--workers <n>', `threads that read log files, a file each at a time (default: ${DEFAULT_WORKERS}, one per two cores up to 4)`, count('--workers'))
     .option('--lenient', 'skip malformed lines and unreadable objects, count them, and go on')
     .addOption(new Option('--window <window>', "each line's time window: the whole digest's, or its group's").choices(['overall', 'group']).default('overall'))
-    .option('--key-fields <fields>', 'group on these fields only, e.g. srcaddr,dstaddr,dstport,protocol,action (default: all)', list)
-    .option('--fields <fields>', 'the fields of text without a header line (default: those of version 2)', list)
+    .option('--key-fields <fields>', 'group on these fields only, e.g. srcaddr,dstaddr,dstport,protocol,action (default: all)', fieldList('--key-fields'))
+    .option('--fields <fields>', 'the fields of text without a header line (default: those of version 2)', fieldList('--fields'))
 }
 
 /** What `commonOptions` parses to: the options of every command. */

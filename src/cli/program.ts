@@ -7,7 +7,7 @@ import { Command, CommanderError } from 'commander'
 import type { CommandSpec, Context } from './command.js'
 import { digest } from './digest.js'
 import { dot } from './dot.js'
-import { commanderError, details, Interrupted, line, redact, seeHelp, UsageError } from './errors.js'
+import { commanderError, details, inCommandWords, Interrupted, line, redact, seeHelp, UsageError } from './errors.js'
 import { list } from './list.js'
 import { commonOptions, type CommonOptions } from './options.js'
 import { render } from './render.js'
@@ -74,7 +74,8 @@ export async function run(argv: readonly string[], context: Context): Promise<nu
       if (options.debug !== undefined) debug = options.debug
     }).parseAsync(argv, { from: 'user' })
     return 0
-  } catch (error) {
+  } catch (thrown) {
+    const error = inCommandWords(thrown)
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2 // commander has said why
     if (context.signal.reason instanceof Interrupted) {
       say('vpcflow: interrupted')

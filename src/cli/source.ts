@@ -73,7 +73,9 @@ export async function withSource<T>(
 ): Promise<T> {
   const { signal, now } = context
   const { start, end } = options
-  if (start && end && start > end) throw new UsageError(`--start (${start.toISOString()}) is after --end (${end.toISOString()})`)
+  if (start && start > (end ?? now)) {
+    throw new UsageError(`--start (${start.toISOString()}) is after --end (${end ? end.toISOString() : `now, ${now.toISOString()}`})`)
+  }
   const [accounts, regions, flowLogIds] = [options.account, options.region, options.flowLogId].map((values) => (values?.length ? values : undefined))
   const predicates: LogFilePredicate[] = []
   if (start || end) predicates.push(usage(() => byTime(start ?? new Date(0), end ?? now)))
@@ -145,7 +147,7 @@ export async function withSource<T>(
   }
 
   try {
-    if (source.kind === 's3') client = await s3Client(options)
+    if (source.kind === 's3') client = await s3Client(options, progress.log)
     return await use({ source, progress, verbose, logFiles, digested })
   } finally {
     progress.stop()
@@ -163,19 +165,57 @@ async function* singleFile(path: string, signal: AbortSignal): AsyncGenerator<St
   yield { file: { bucket: dirname(path), key: basename(path), path }, body: await readFile(path, { signal }) }
 }
 
-/** An S3 client from the standard credential chain; us-east-1 when no region is configured (redirects find the bucket's). */
-async function s3Client(options: CommonOptions): Promise<S3Client> {
+/**
+ * An S3 client from the standard credential chain; us-east-1 when no region is configured
+ * (redirects find the bucket's). A profile, given or in AWS_PROFILE, must give credentials:
+ * if not, the error names it before any request. The SDK's warnings come through `warn`.
+ */
+async function s3Client(options: CommonOptions, warn: (text: string) => void): Promise<S3Client> {
   const config = {
     profile: options.profile,
     endpoint: options.endpoint,
     forcePathStyle: options.pathStyle,
     followRegionRedirects: true,
+    logger: sdkLogger(warn),
   }
   // loaded only for a bucket: reading a folder or a file does without the SDK
   const { S3Client } = await s3Sdk()
-  const client = new S3Client(config)
+  let client = new S3Client(config)
   const region = await client.config.region().catch(() => undefined)
-  if (region) return client
-  client.destroy()
-  return new S3Client({ ...config, region: 'us-east-1' })
+  if (!region) {
+    client.destroy()
+    client = new S3Client({ ...config, region: 'us-east-1' })
+  }
+  const profile = options.profile ?? process.env.AWS_PROFILE
+  if (profile !== undefined) {
+    await client.config.credentials().catch((error: unknown) => {
+      client.destroy()
+      const message = error instanceof Error ? error.message : String(error)
+      const reason = /from any providers/.test(message) ? 'not in the AWS config or credentials file, or it gives no credentials' : message
+      throw new Error(`profile ${profile}: ${reason}`, { cause: error })
+    })
+  }
+  return client
+}
+
+/**
+ * The SDK's logger: requests are not logged; a warning is one line (the one about a profile
+ * and keys both in the environment is said in a few words).
+ */
+function sdkLogger(warn: (text: string) => void) {
+  const quiet = (): void => {}
+  return {
+    trace: quiet,
+    debug: quiet,
+    info: quiet,
+    error: quiet,
+    warn(message: unknown): void {
+      const text = String(message)
+      warn(
+        /Multiple credential sources/.test(text)
+          ? 'vpcflow: both AWS_PROFILE and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are set: the profile is used'
+          : `vpcflow: ${text.trim().replace(/\s*\n\s*/g, ' ')}`,
+      )
+    },
+  }
 }
