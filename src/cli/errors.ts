@@ -9,6 +9,11 @@ export class UsageError extends Error {
   override name = 'UsageError'
 }
 
+/** Nothing matched, and --fail-empty asks for exit code 3. */
+export class EmptyResult extends Error {
+  override name = 'EmptyResult'
+}
+
 /** The reason a run is aborted with when a signal stops it: SIGINT exits 130, SIGTERM 143. */
 export class Interrupted extends Error {
   override name = 'Interrupted'

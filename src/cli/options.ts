@@ -22,6 +22,7 @@ export interface SourceOptions {
   account?: string[]
   region?: string[]
   flowLogId?: string[]
+  failEmpty?: boolean
 }
 
 /** The `<source>` argument and the filters on log files' names. */
@@ -37,6 +38,7 @@ export function sourceOptions(command: Command, { now }: Context): Command {
     .option('--account <ids>', 'only these accounts (repeatable, or a comma list)', list)
     .option('--region <names>', 'only these regions (repeatable, or a comma list)', list)
     .option('--flow-log-id <ids>', 'only these flow logs (repeatable, or a comma list)', list)
+    .option('--fail-empty', 'exit with code 3 when nothing matched (it is said on standard error either way)')
 }
 
 /** What `fetchOptions` parses to: how log files are fetched. */

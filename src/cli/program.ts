@@ -7,7 +7,7 @@ import { Command, CommanderError } from 'commander'
 import type { CommandSpec, Context } from './command.js'
 import { digest } from './digest.js'
 import { dot } from './dot.js'
-import { commanderError, details, inCommandWords, Interrupted, line, redact, seeHelp, UsageError } from './errors.js'
+import { commanderError, details, EmptyResult, inCommandWords, Interrupted, line, redact, seeHelp, UsageError } from './errors.js'
 import { list } from './list.js'
 import { commonOptions, type CommonOptions } from './options.js'
 import { render } from './render.js'
@@ -38,7 +38,7 @@ Sources:
   file                a single log file (.log.gz, plain text or .log.parquet)
   -                   flow log text on standard input
 
-Exit codes: 0 done, 1 error, 2 usage error, 130 interrupted (Ctrl-C).
+Exit codes: 0 done, 1 error, 2 usage error, 3 nothing matched (--fail-empty), 130 interrupted (Ctrl-C).
 Run 'vpcflow <command> --help' for a command's options and examples.`,
     )
   root.hook('preSubcommand', (_, command) => ran(command.name(), {}))
@@ -59,7 +59,8 @@ Run 'vpcflow <command> --help' for a command's options and examples.`,
 
 /**
  * Runs `vpcflow` with `argv` (without node and the script) in `context`, and returns the
- * exit code: 0 done, 1 error, 2 usage error, the signal's code when interrupted. Errors
+ * exit code: 0 done, 1 error, 2 usage error, 3 nothing matched with --fail-empty, the
+ * signal's code when interrupted. Errors
  * are one line on standard error (with stack traces under --debug).
  *
  * @example process.exitCode = await run(['list', 'examples/sample-bucket'], context)
@@ -82,6 +83,10 @@ export async function run(argv: readonly string[], context: Context): Promise<nu
       return context.signal.reason.exitCode
     }
     if ((error as NodeJS.ErrnoException).code === 'EPIPE') return 0
+    if (error instanceof EmptyResult) {
+      say(`vpcflow: ${error.message}`)
+      return 3
+    }
     if (error instanceof UsageError) {
       say(`vpcflow: ${line(error.message)} ${seeHelp(commandName)}`)
       return 2

@@ -34,6 +34,8 @@ export const render: CommandSpec<RenderOptions> = {
       let graph = ''
       for await (const chunk of pipe(digested(options), toDot({ top: options.top, signal }))) graph += Buffer.from(chunk).toString('utf8')
       const edges = graph.split('\n').filter((statement) => statement.includes('" -> "')).length
+      // Records that draw nothing (NODATA, SKIPDATA) are said; no records at all, withSource says.
+      if (edges === 0 && progress.counts.records > 0) progress.log('vpcflow: nothing to draw: the records make no edges, the picture is empty')
       if (edges > LARGE_GRAPH_EDGES && options.top === undefined) {
         progress.log(`vpcflow: the graph has ${edges} edges, more than ${LARGE_GRAPH_EDGES}: it will be slow to lay out and hard to read; try --top 200`)
       }

@@ -7,25 +7,20 @@ import { basename, dirname } from 'node:path'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { pipe } from 'it-pipe'
 import {
-  byAccount,
-  byFlowLogId,
-  byRegion,
-  byTime,
   digest,
-  filterLogFiles,
   listLocalLogFiles,
   listLogFiles,
   prefetch,
   skipReport,
   type LogFile,
-  type LogFilePredicate,
   type SkippedObject,
   type StoredBody,
 } from '../index.js'
 import { objectUrl } from '../errors.js'
 import { s3Sdk } from '../s3Sdk.js'
 import type { Context } from './command.js'
-import { usage, UsageError } from './errors.js'
+import { EmptyResult, usage, UsageError } from './errors.js'
+import { matching } from './matched.js'
 import { DEFAULT_WORKERS, type CommonOptions, type DigestOptions, type FetchOptions, type SourceOptions } from './options.js'
 import { bytes, progressBar, tap, type Progress } from './progress.js'
 
@@ -77,16 +72,12 @@ export async function withSource<T>(
     throw new UsageError(`--start (${start.toISOString()}) is after --end (${end ? end.toISOString() : `now, ${now.toISOString()}`})`)
   }
   const [accounts, regions, flowLogIds] = [options.account, options.region, options.flowLogId].map((values) => (values?.length ? values : undefined))
-  const predicates: LogFilePredicate[] = []
-  if (start || end) predicates.push(usage(() => byTime(start ?? new Date(0), end ?? now)))
-  if (accounts) predicates.push(byAccount(...accounts))
-  if (regions) predicates.push(byRegion(...regions))
-  if (flowLogIds) predicates.push(byFlowLogId(...flowLogIds))
+  const matched = matching({ start, end, now, accounts, regions, flowLogIds })
   const source = await sourceOf(text)
   if (shape === 'listing' && source.kind !== 's3' && source.kind !== 'dir') {
     throw new UsageError('list needs an s3:// source or a folder')
   }
-  if ((source.kind === 'stdin' || source.kind === 'file') && predicates.length > 0) {
+  if ((source.kind === 'stdin' || source.kind === 'file') && (start || end || accounts || regions || flowLogIds)) {
     throw new UsageError('--start, --end, --account, --region and --flow-log-id pick log files by name: they need an s3:// source or a folder')
   }
 
@@ -97,16 +88,20 @@ export async function withSource<T>(
     if (options.verbose) progress.log(line)
   }
   const report = skipReport({ onSkip: (error) => verbose(`skipped ${error.message}`) })
-  const onSkip = (object: SkippedObject): void => verbose(`skipped ${objectUrl(object)}: ${object.reason}`)
+  let skippedObjects = 0
+  const onSkip = (object: SkippedObject): void => {
+    skippedObjects++
+    verbose(`skipped ${objectUrl(object)}: ${object.reason}`)
+  }
   let client: S3Client | undefined
 
   const logFiles = (): AsyncIterable<LogFile> =>
     pipe(
       source.kind === 's3'
-        ? listLogFiles({ client: client!, bucket: source.bucket, prefix: source.prefix, start, end, accounts, regions, onSkip, signal })
+        ? listLogFiles({ client: client!, bucket: source.bucket, prefix: source.prefix, ...wholeDays(start, end), accounts, regions, onSkip, signal })
         : listLocalLogFiles({ dir: (source as { path: string }).path, onSkip, signal }),
-      // The listing of a bucket already keeps to the window, accounts and regions; the filters do the rest.
-      filterLogFiles(...predicates),
+      // The listing of a bucket visits only the folders of the accounts, regions and days asked for; the filters do the rest.
+      (files) => matched.filter(files),
       tap<LogFile>((file) => {
         counts.listed++
         counts.listedBytes += file.size
@@ -146,9 +141,27 @@ export async function withSource<T>(
     )
   }
 
+  /** What an empty result says: no log files matched (and why), or none held a record. */
+  const empty = (): string | undefined => {
+    if (source.kind === 'stdin' || source.kind === 'file') return counts.records === 0 ? `no records in ${text}` : undefined
+    const reason = matched.reason
+    if (reason === 'none listed') {
+      const others = skippedObjects > 0 ? ` (${skippedObjects} other object${skippedObjects === 1 ? '' : 's'}; --verbose lists them)` : ''
+      return `no log files matched: none listed under ${text}${others}`
+    }
+    if (reason !== undefined) return `no log files matched: ${reason}`
+    return shape === 'digest' && counts.records === 0 ? `no records: ${counts.listed} log file${counts.listed === 1 ? '' : 's'} matched, none holds a record` : undefined
+  }
+
   try {
     if (source.kind === 's3') client = await s3Client(options, progress.log)
-    return await use({ source, progress, verbose, logFiles, digested })
+    const result = await use({ source, progress, verbose, logFiles, digested })
+    const nothing = empty()
+    if (nothing !== undefined) {
+      if (options.failEmpty) throw new EmptyResult(nothing)
+      progress.log(`vpcflow: ${nothing}`)
+    }
+    return result
   } finally {
     progress.stop()
     client?.destroy()
@@ -157,6 +170,18 @@ export async function withSource<T>(
       const skipped = `${count(report.lines, 'malformed line')} and ${count(report.objects, 'unreadable object')}`
       progress.log(`vpcflow: skipped ${skipped}${options.verbose ? '' : ' (--verbose lists them)'}`)
     }
+  }
+}
+
+/**
+ * The window of a bucket's listing: whole UTC days, the day folders it visits anyway, so
+ * that the files of those days outside the window are seen (and named if none is in it).
+ */
+function wholeDays(start: Date | undefined, end: Date | undefined): { start?: Date; end?: Date } {
+  const day = 86_400_000
+  return {
+    start: start && new Date(Math.floor(start.getTime() / day) * day),
+    end: end && new Date(Math.floor(end.getTime() / day) * day + day - 1),
   }
 }
 
