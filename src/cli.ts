@@ -35,9 +35,9 @@ import { run } from './cli/program.js'
  * @example process.exitCode = await main(process.argv.slice(2))
  */
 export async function main(argv: readonly string[]): Promise<number> {
-  // The SDK's warning about Node versions it will drop speaks to developers, not to the
+  // On Node 20 the SDK warns that it will drop it: that speaks to developers, not to the
   // users of a command. It is read when a client is made; a value the user set is kept.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+  if (Number(process.versions.node.split('.')[0]) < 22) process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
   const controller = new AbortController()
   let stopping: number | undefined
   for (const [name, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
