@@ -1,3 +1,5 @@
+import { MAX_TIMER } from './options.js'
+
 /**
  * Iterates `source`, rejecting with the signal's reason as soon as it aborts, even while
  * the source is busy producing its next value. On exit the source's `return()` is fired
@@ -38,6 +40,23 @@ export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undef
         reject(error)
       },
     )
+  })
+}
+
+/** Waits `ms` milliseconds, or rejects with the signal's reason as soon as it aborts (the timer then cleared). */
+export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  signal?.throwIfAborted()
+  if (!(ms > 0)) return Promise.resolve()
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer)
+      reject(signal!.reason)
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, Math.min(ms, MAX_TIMER))
+    signal?.addEventListener('abort', onAbort, { once: true })
   })
 }
 

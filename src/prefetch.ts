@@ -3,9 +3,9 @@ import type { S3Client } from '@aws-sdk/client-s3'
 import { setMaxListeners } from 'node:events'
 import type { Readable } from 'node:stream'
 import parallel from 'it-parallel'
-import { abortable, watchdog } from './abortable.js'
+import { abortable, sleep, watchdog } from './abortable.js'
 import { FlowLogError, objectUrl, plural, redact, s3Failure, sdkAttempts } from './errors.js'
-import { MAX_TIMER, abortSignal, byteCount, callback, milliseconds, positiveInteger } from './options.js'
+import { abortSignal, byteCount, callback, milliseconds, positiveInteger } from './options.js'
 import type { LogFile } from './parseLogFileKey.js'
 import { s3Sdk } from './s3Sdk.js'
 
@@ -295,23 +295,6 @@ async function fetchOnce(client: S3Client, file: LogFile, signal: AbortSignal, s
   } finally {
     attempt.dispose()
   }
-}
-
-/** Waits `ms` milliseconds, or rejects with the signal's reason as soon as it aborts (the timer then cleared). */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  signal.throwIfAborted()
-  if (!(ms > 0)) return Promise.resolve()
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer)
-      reject(signal.reason)
-    }
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
-      resolve()
-    }, Math.min(ms, MAX_TIMER))
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
 }
 
 async function readLocal(file: LogFile, signal: AbortSignal): Promise<FetchedLogFile> {

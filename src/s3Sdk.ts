@@ -1,17 +1,7 @@
-import type * as ClientS3 from '@aws-sdk/client-s3'
-
-let loading: Promise<typeof ClientS3> | undefined
+import { lazyImport } from './lazyImport.js'
 
 /**
  * The AWS SDK's S3 module, loaded when a bucket is first read rather than by importing
- * vpcflow, and loaded once: a dynamic import per request costs a module resolution each
- * time (a round trip to the loader's thread where loader hooks are registered).
+ * vpcflow, and loaded once.
  */
-export function s3Sdk(): Promise<typeof ClientS3> {
-  loading ??= import('@aws-sdk/client-s3').catch((error: unknown) => {
-    // a failed load is tried again next time
-    loading = undefined
-    throw error
-  })
-  return loading
-}
+export const s3Sdk = lazyImport(() => import('@aws-sdk/client-s3'))
