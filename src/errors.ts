@@ -29,6 +29,8 @@ export type FlowLogErrorCode =
   | 'REQUEST_FAILED'
   /** An object's text (gunzipped, or converted from Parquet) is larger than the limit (`maxTextBytes`). */
   | 'TEXT_TOO_LARGE'
+  /** An Athena query failed or was cancelled: the message gives Athena's reason. */
+  | 'QUERY_FAILED'
 
 /**
  * The error every vpcflow stage throws for bad data or a failed request.
@@ -78,12 +80,12 @@ export function objectUrl(object: LogObject): string {
 }
 
 /**
- * Turns an error from an S3 call into a FlowLogError that names the operation, the
- * object, the HTTP status and the attempts made; an abort is passed through as the
+ * Turns an error from an AWS call (S3, Athena) into a FlowLogError that names the
+ * operation, the object if any, the HTTP status and the attempts made; an abort is passed through as the
  * signal's reason. `attempts` is what was made before this call; the SDK's count for
  * the call itself is added. Credentials are redacted from the message and the cause.
  */
-export function s3Failure(operation: string, object: string, error: unknown, signal: AbortSignal, attempts = 0): unknown {
+export function s3Failure(operation: string, object: string | undefined, error: unknown, signal: AbortSignal, attempts = 0): unknown {
   if (signal.aborted) return signal.reason
   const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } }
   const status = e.$metadata?.httpStatusCode

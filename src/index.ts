@@ -28,3 +28,12 @@ export type { GroupBy, MapCluster, MapEdge, MapNode, NetworkMap, NodeKind, Servi
 export { toNetworkMap, buildNetworkMap, INTERNET_IN, INTERNET_OUT, MAX_NODE_ADDRESSES, type NetworkMapOptions } from './map/toNetworkMap.js'
 export { mapToDot, type MapToDotOptions } from './map/mapToDot.js'
 export { readNames, nameNodes, namesOfInterfaces, interfaceName, type NetworkInterfaceDescription } from './map/names.js'
+export {
+  athenaDigest,
+  planAthenaDigest,
+  athenaPrice,
+  DEFAULT_DATABASE,
+  type AthenaDigestOptions,
+  type AthenaPlan,
+  type AthenaProgress,
+} from './athena/athenaDigest.js'
