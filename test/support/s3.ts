@@ -45,6 +45,8 @@ export interface S3Server {
   /** `http://127.0.0.1:PORT` */
   readonly endpoint: string
   readonly port: number
+  /** Where the server keeps its objects: `{directory}/{bucket}/{key}._S3rver_object`, the bytes as stored. */
+  readonly directory: string
   /** Stops the server (dropping open connections) and removes its directory. */
   stop(): Promise<void>
 }
@@ -63,6 +65,7 @@ export async function startS3rver(): Promise<S3Server> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
+    directory,
     async stop() {
       const closed = server.close()
       server.httpServer?.closeAllConnections()
