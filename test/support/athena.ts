@@ -116,6 +116,13 @@ export async function startAthena(s3Directory: string): Promise<AthenaEndpoint> 
 
   const operations: Record<string, (input: Record<string, unknown>) => Promise<unknown>> = {
     async StartQueryExecution(input) {
+      if (!(input.ResultConfiguration as { OutputLocation?: string } | undefined)?.OutputLocation && input.WorkGroup === undefined) {
+        // The primary workgroup has no result location here, as in a new account.
+        throw new AthenaError(
+          'InvalidRequestException',
+          'No output location provided. An output location is required either through the Workgroup result configuration setting or as an API input.',
+        )
+      }
       const statement = String(input.QueryString)
       const script = endpoint.script(statement) ?? {}
       const execution: Execution = {
