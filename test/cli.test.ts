@@ -379,6 +379,22 @@ describe('a single file and standard input', () => {
     expect(drawn.stdout).toBe(await collectText(pipe([text], digest(), toDot({ top: 4 }))))
   })
 
+  test('list of a single file lists the file itself, as --json too; a file not named as AWS names them is not a log file', async () => {
+    const file = logs[0]!
+    const listed = await runInProcess(['list', file.path])
+    expectQuietSuccess(listed)
+    expect(listed.stdout).toBe(`${file.path}\n`)
+    const json = await runInProcess(['list', file.path, '--json'])
+    expect(JSON.parse(json.stdout)).toMatchObject({ path: file.path, size: file.size, account: file.log.account, flowLogId: file.log.flowLogId })
+    const plain = join(ROOT, 'test', 'fixtures', 'samples', 'default-v2.log')
+    const other = await runInProcess(['list', plain, '--verbose'])
+    expect(other.code).toBe(0)
+    expect(other.stdout).toBe('')
+    expect(linesOf(other.stderr)).toEqual([`skipped ${plain}: not a flow log file name`, '0 log files matched (0 B)', `vpcflow: no log files matched: none listed under ${plain} (1 other object)`])
+    const stdin = expectOneLineError(await runInProcess(['list', '-']), 2)
+    expect(stdin).toContain('standard input has no file names')
+  })
+
   test('--fields reads text without a header line', async () => {
     const record = '2 123456789012 eni-1 10.0.0.1 10.0.0.2 40000 443 6 3 300 1714557600 1714557660 ACCEPT OK'
     const fields = ['version', 'account-id', 'interface-id', 'srcaddr', 'dstaddr', 'srcport', 'dstport', 'protocol', 'packets', 'bytes', 'start', 'end', 'action', 'log-status']

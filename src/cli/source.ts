@@ -10,6 +10,7 @@ import {
   digest,
   listLocalLogFiles,
   listLogFiles,
+  parseLogFileKey,
   prefetch,
   skipReport,
   type LogFile,
@@ -47,7 +48,7 @@ export interface OpenSource {
   readonly progress: Progress
   /** Writes a line to standard error if --verbose was given. */
   verbose(text: string): void
-  /** The log files that pass the filters; an s3:// source or a folder only. */
+  /** The log files that pass the filters; of a file, the file itself (if named as AWS names them). */
   logFiles(): AsyncIterable<LogFile>
   /** The digest of the source's records, as flow log text. */
   digested(options: FetchOptions & DigestOptions): AsyncIterable<Uint8Array>
@@ -74,8 +75,8 @@ export async function withSource<T>(
   const [accounts, regions, flowLogIds] = [options.account, options.region, options.flowLogId].map((values) => (values?.length ? values : undefined))
   const matched = matching({ start, end, now, accounts, regions, flowLogIds })
   const source = await sourceOf(text)
-  if (shape === 'listing' && source.kind !== 's3' && source.kind !== 'dir') {
-    throw new UsageError('list needs an s3:// source or a folder')
+  if (shape === 'listing' && source.kind === 'stdin') {
+    throw new UsageError('list needs an s3:// source, a folder or a file: standard input has no file names')
   }
   if ((source.kind === 'stdin' || source.kind === 'file') && (start || end || accounts || regions || flowLogIds)) {
     throw new UsageError('--start, --end, --account, --region and --flow-log-id pick log files by name: they need an s3:// source or a folder')
@@ -99,7 +100,9 @@ export async function withSource<T>(
     pipe(
       source.kind === 's3'
         ? listLogFiles({ client: client!, bucket: source.bucket, prefix: source.prefix, ...wholeDays(start, end), accounts, regions, onSkip, signal })
-        : listLocalLogFiles({ dir: (source as { path: string }).path, onSkip, signal }),
+        : source.kind === 'file'
+          ? fileItself(source.path, onSkip)
+          : listLocalLogFiles({ dir: (source as { path: string }).path, onSkip, signal }),
       // The listing of a bucket visits only the folders of the accounts, regions and days asked for; the filters do the rest.
       (files) => matched.filter(files),
       tap<LogFile>((file) => {
@@ -143,10 +146,11 @@ export async function withSource<T>(
 
   /** What an empty result says: no log files matched (and why), or none held a record. */
   const empty = (): string | undefined => {
-    if (source.kind === 'stdin' || source.kind === 'file') return counts.records === 0 ? `no records in ${text}` : undefined
+    if (shape === 'digest' && (source.kind === 'stdin' || source.kind === 'file')) return counts.records === 0 ? `no records in ${text}` : undefined
     const reason = matched.reason
     if (reason === 'none listed') {
-      const others = skippedObjects > 0 ? ` (${skippedObjects} other object${skippedObjects === 1 ? '' : 's'}; --verbose lists them)` : ''
+      const hint = options.verbose ? '' : '; --verbose lists them'
+      const others = skippedObjects > 0 ? ` (${skippedObjects} other object${skippedObjects === 1 ? '' : 's'}${hint})` : ''
       return `no log files matched: none listed under ${text}${others}`
     }
     if (reason !== undefined) return `no log files matched: ${reason}`
@@ -183,6 +187,14 @@ function wholeDays(start: Date | undefined, end: Date | undefined): { start?: Da
     start: start && new Date(Math.floor(start.getTime() / day) * day),
     end: end && new Date(Math.floor(end.getTime() / day) * day + day - 1),
   }
+}
+
+/** A single file as a listing: itself, if it is named as AWS names log files and not empty. */
+async function* fileItself(path: string, onSkip: (object: SkippedObject) => void): AsyncGenerator<LogFile> {
+  const [bucket, key, { size }] = [dirname(path), basename(path), await stat(path)]
+  const name = parseLogFileKey(key)
+  if (name && size > 0) yield { ...name, bucket, key, path, size }
+  else onSkip({ bucket, key, path, size, reason: name ? 'empty object' : 'not a flow log file name' })
 }
 
 /** A single local file, read whole (gzip, plain text or Parquet: digest tells them apart). */
