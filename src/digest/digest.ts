@@ -1,8 +1,13 @@
+import { tmpdir } from 'node:os'
 import { AGGREGATED, writeDigest } from './digester.js'
 import type { FlowLogError } from '../errors.js'
 import { gather } from './gather.js'
 import type { DigestInput } from './input.js'
-import { abortSignal, callback, fieldList, positiveInteger } from '../options.js'
+import { runFolder } from './runs.js'
+import { abortSignal, byteCount, callback, fieldList, positiveInteger } from '../options.js'
+
+/** The bytes a digest's group tables and merge hold at most, by default: the process stays under 512 MiB. */
+export const DEFAULT_MAX_MEMORY = 256 * 2 ** 20
 
 export interface DigestOptions {
   /**
@@ -27,6 +32,22 @@ export interface DigestOptions {
   workers?: number
   /** Told, as reading goes, how many more record lines were read: for progress reports. */
   onProgress?: (records: number) => void
+  /**
+   * The bytes the digest's group tables may hold, shared among its readers, and at the end
+   * the merge's buffers. A table that reaches its share writes its groups, sorted, to a run
+   * file in a folder of `tempDir`, and the runs are merged at the end: the output is the
+   * same bytes, whatever the number of groups. `Infinity`: tables are never spilled (a
+   * table then fails past the 4 GiB of WebAssembly's memory). Default 256 MiB
+   * (`DEFAULT_MAX_MEMORY`).
+   */
+  maxMemory?: number
+  /**
+   * Where the folder of runs is made (it is removed at the end, on an error or an abort,
+   * and when the process exits). Default: the system's temporary folder (`os.tmpdir()`).
+   */
+  tempDir?: string
+  /** Told of each run written: its size in bytes and its groups. */
+  onSpill?: (run: { readonly bytes: number; readonly groups: number }) => void
   /** Stops the digest; the iteration then rejects with the signal's reason. */
   signal?: AbortSignal
 }
@@ -63,13 +84,25 @@ export function digest(
     if (aggregated.length > 0) throw new TypeError(`keyFields cannot hold aggregated fields: ${aggregated.join(', ')}`)
   }
   const workers = positiveInteger('workers', options.workers, 1)
+  const maxMemory = byteCount('maxMemory', options.maxMemory, DEFAULT_MAX_MEMORY)
+  if (maxMemory === 0) throw new TypeError('maxMemory must be above 0, got 0')
+  const tempDir = options.tempDir ?? tmpdir()
+  if (typeof tempDir !== 'string' || tempDir === '') throw new TypeError(`tempDir must be a folder's path, got ${JSON.stringify(tempDir)}`)
+  const onSpill = callback('onSpill', options.onSpill)
   const signal = abortSignal('signal', options.signal)
 
   return async function* (input) {
-    const state = await gather(input, { fields, keyFields, onError, onProgress, count: workers, signal })
-    const present = new Set([...state.blocks.values()].flatMap((block) => block.format.fields))
-    const missing = keyFields?.filter((field) => present.size > 0 && !present.has(field)) ?? []
-    if (missing.length > 0) throw new TypeError(`keyFields ${missing.join(', ')}: in none of the formats read`)
-    yield* writeDigest(state, window, signal)
+    const folder = runFolder(tempDir)
+    try {
+      // each reader's tables have a share of the memory
+      const spill = maxMemory === Infinity ? undefined : { folder, limit: Math.max(1, Math.floor(maxMemory / workers)), onSpill }
+      const state = await gather(input, { fields, keyFields, onError, onProgress, spill, count: workers, signal })
+      const present = new Set([...state.blocks.values()].flatMap((block) => block.format.fields))
+      const missing = keyFields?.filter((field) => present.size > 0 && !present.has(field)) ?? []
+      if (missing.length > 0) throw new TypeError(`keyFields ${missing.join(', ')}: in none of the formats read`)
+      yield* writeDigest(state, window, signal)
+    } finally {
+      folder.remove()
+    }
   }
 }

@@ -6,12 +6,14 @@
 import type { FlowLogError } from '../errors.js'
 import { formatOf, type Format } from '../format.js'
 import { BIG, compare, DEFAULT_MAX_LINE_LENGTH, textReader, type LogText, type RecordLine } from '../flowLogText.js'
-import { groupTable, widen, type Count, type GroupTable, type GroupTableParts, type LineLayout } from './groupTable.js'
+import { groupTable, widen, type Count, type GroupTable, type GroupTableParts, type LineLayout, type Span } from './groupTable.js'
+import { mergeRuns, type Run, type RunFolder } from './runs.js'
 
-/** The groups of one output format. */
+/** The groups of one output format: in its table, and in the runs the table spilled. */
 export interface Block {
   readonly format: Format
   readonly table: GroupTable
+  readonly runs: Run[]
 }
 
 /** How the records of one input format are read and keyed, and the block their groups go to. */
@@ -24,16 +26,46 @@ interface Plan extends LineLayout {
 /** Fields that are summed, spanned or OR-ed rather than part of the group key. */
 export const AGGREGATED: ReadonlySet<string> = new Set(['packets', 'bytes', 'start', 'end', 'tcp-flags'])
 
-/** What decides the groups: the fields of headerless text and the key fields. */
+/** What decides the groups: the fields of headerless text and the key fields; and where groups spill. */
 export interface DigesterOptions {
   readonly fields?: readonly string[]
   readonly keyFields?: readonly string[]
   readonly onError?: (error: FlowLogError) => void
+  readonly spill?: SpillOptions
+}
+
+/** Where a reader's full tables spill their groups, and the bytes each table may hold. */
+export interface SpillOptions {
+  readonly folder: RunFolder
+  readonly limit: number
+  readonly onSpill?: ((run: Run) => void) | undefined
 }
 
 /** What a digest has gathered: its blocks by output format. */
 export interface DigestState {
   readonly blocks: Map<string, Block>
+  /** The block of an output format, made when first asked for. */
+  blockOf(format: Format): Block
+  readonly spill: SpillOptions | undefined
+}
+
+/** The blocks of a digest, each with a table that spills as `spill` says. */
+function digestState(spill: SpillOptions | undefined): DigestState {
+  const blocks = new Map<string, Block>()
+  const blockOf = (format: Format): Block => {
+    let block = blocks.get(format.header)
+    if (!block) {
+      const runs: Run[] = []
+      const write = (groups: Parameters<RunFolder['write']>[0], count: number, span: Span): void => {
+        const run = spill!.folder.write(groups, count, span)
+        runs.push(run)
+        spill!.onSpill?.(run)
+      }
+      blocks.set(format.header, (block = { format, table: groupTable(spill && { limit: spill.limit, write }), runs }))
+    }
+    return block
+  }
+  return { blocks, blockOf, spill }
 }
 
 /** Whether a field is part of the group key. */
@@ -46,7 +78,7 @@ export function createDigester(options: DigesterOptions) {
   const { fields, onError } = options
   const isKey = keyTest(options.keyFields)
   const plans = new Map<Format, Plan>()
-  const blocks = new Map<string, Block>()
+  const state = digestState(options.spill)
   /** Record lines read so far (of any log-status). */
   let records = 0
 
@@ -56,9 +88,7 @@ export function createDigester(options: DigesterOptions) {
     if (format === lastFormat) return lastPlan!
     let plan = plans.get(format)
     if (!plan) {
-      const output = formatOf(format.fields.filter((field) => AGGREGATED.has(field) || isKey(field)))
-      let block = blocks.get(output.header)
-      if (!block) blocks.set(output.header, (block = { format: output, table: groupTable() }))
+      const block = state.blockOf(formatOf(format.fields.filter((field) => AGGREGATED.has(field) || isKey(field))))
       const position = (field: string): number => format.positions.get(field) ?? -1
       plan = {
         block,
@@ -135,7 +165,7 @@ export function createDigester(options: DigesterOptions) {
   return {
     push: reader.push as (chunk: LogText | string) => void,
     end: reader.end,
-    state: (): DigestState => ({ blocks }),
+    state: (): DigestState => state,
     /** Record lines read since the last call. */
     takeRecords: (): number => {
       const read = records
@@ -145,25 +175,27 @@ export function createDigester(options: DigesterOptions) {
   }
 }
 
-/** A digest's state in plain data, to send between threads. */
+/** A digest's state in plain data, to send between threads: each block's groups, and its runs. */
 export interface DigestParts {
-  readonly blocks: ReadonlyArray<{ readonly fields: readonly string[]; readonly table: GroupTableParts }>
+  readonly blocks: ReadonlyArray<{ readonly fields: readonly string[]; readonly table: GroupTableParts; readonly runs: readonly Run[] }>
 }
 
+/** The state's groups as plain data; a table that has spilled before spills the rest, so that only its runs go. */
 export function partsOf(state: DigestState): DigestParts {
-  const blocks = [...state.blocks.values()].map((block) => ({ fields: block.format.fields, table: block.table.parts() }))
+  const blocks = [...state.blocks.values()].map(({ format, table, runs }) => {
+    if (runs.length > 0) table.spill()
+    return { fields: format.fields, table: table.parts(), runs }
+  })
   return { blocks }
 }
 
 /** Folds what other digesters gathered into `state`, as if its digester had read it all. */
 export function mergeDigests(state: DigestState, others: readonly DigestParts[]): DigestState {
-  const { blocks } = state
   for (const parts of others) {
-    for (const { fields, table } of parts.blocks) {
-      const format = formatOf(fields)
-      let block = blocks.get(format.header)
-      if (!block) blocks.set(format.header, (block = { format, table: groupTable() }))
-      block.table.merge(table)
+    for (const { fields, table, runs } of parts.blocks) {
+      const block = state.blockOf(formatOf(fields))
+      block.runs.push(...runs)
+      if (table.arena.byteLength > 0) block.table.merge(table)
     }
   }
   return state
@@ -176,14 +208,21 @@ export function mergeDigests(state: DigestState, others: readonly DigestParts[])
  */
 export async function* writeDigest(state: DigestState, window: 'overall' | 'group', signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
   const blocks = [...state.blocks.values()].sort((a, b) => compare(a.format.header, b.format.header))
+  // a block that has spilled spills the rest: its groups are merged from its runs
+  for (const { table, runs } of blocks) if (runs.length > 0) table.spill()
   const overall = { start: -1, end: -1 }
-  for (const { table } of blocks) widen(overall, table.span())
-  for (const { format, table } of blocks) {
+  for (const { table, runs } of blocks) {
+    widen(overall, table.span())
+    for (const run of runs) widen(overall, run.span)
+  }
+  for (const { format, table, runs } of blocks) {
     signal?.throwIfAborted()
     yield Buffer.from(`${format.header}\n`, 'latin1')
-    for (const lines of table.lines(format.fields, window === 'overall' ? overall : undefined)) {
+    const own = window === 'overall' ? overall : undefined
+    const lines = runs.length > 0 ? mergeRuns(table, runs, state.spill!.folder, state.spill!.limit, format.fields, own) : table.lines(format.fields, own)
+    for (const text of lines) {
       signal?.throwIfAborted()
-      yield lines
+      yield text
     }
   }
 }

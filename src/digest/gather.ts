@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads'
 import { abortable, untilAborted } from '../abortable.js'
 import { DEFAULT_MAX_TEXT_BYTES, readBody } from '../concatBodies.js'
 import { createDigester, mergeDigests, type DigesterOptions, type DigestParts, type DigestState } from './digester.js'
-import type { FromWorker, PlainError, ToWorker } from './worker.js'
+import type { FromWorker, PlainError, ToWorker, WorkerData } from './worker.js'
 import { FlowLogError, locate } from '../errors.js'
 import { isStoredBody, type DigestInput } from './input.js'
 import type { LogText } from '../flowLogText.js'
@@ -32,7 +32,7 @@ export async function gather(
 ): Promise<DigestState> {
   const { count, signal, onError, onProgress } = options
   // This thread is one of the readers: it takes what the worker threads have no room for.
-  const workers = Array.from({ length: count - 1 }, () => startWorker(options))
+  const workers = Array.from({ length: count - 1 }, (_, i) => startWorker(options, i + 1))
   const local = createDigester(options)
   const readLocally = (chunk: LogText | string): void => {
     local.push(chunk)
@@ -91,8 +91,15 @@ export async function gather(
     finish(): Promise<DigestParts>
   }
 
-  function startWorker(digester: DigesterOptions): DigestWorker {
-    const workerData = { fields: digester.fields, keyFields: digester.keyFields, lenient: Boolean(onError) }
+  function startWorker(digester: DigesterOptions, n: number): DigestWorker {
+    const { spill } = digester
+    // a worker's runs go to the same folder as this thread's, named as its own
+    const workerData: WorkerData = {
+      fields: digester.fields,
+      keyFields: digester.keyFields,
+      lenient: Boolean(onError),
+      spill: spill && { path: spill.folder.path(), prefix: `worker${n}-`, limit: spill.limit },
+    }
     // A reader makes short-lived garbage only (chunks, views): a small young generation keeps its memory small.
     const resourceLimits = { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB }
     // The worker is the built module beside this one: worker threads run the package's JavaScript.
@@ -129,6 +136,9 @@ export async function gather(
           break
         case 'skipped':
           tell(() => onError?.(revive(message.error) as FlowLogError))
+          break
+        case 'spilled':
+          tell(() => spill?.onSpill?.(message.run))
           break
         case 'result':
           done?.resolve(message.parts)

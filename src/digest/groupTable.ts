@@ -50,9 +50,39 @@ export interface GroupTable {
    */
   lines(fields: readonly string[], window: { start: number; end: number } | undefined): Generator<Uint8Array>
   /** The earliest start and the latest end of all groups (-1 for none): those of all records added. */
-  span(): { start: number; end: number }
+  span(): Span
   /** The table's state in typed arrays, for sending to another thread. */
   parts(): GroupTableParts
+  /** How many groups the table holds now. */
+  size(): number
+  /** Writes the table's groups to a run now (as it does when it is full), if it has any, and empties it. */
+  spill(): void
+  /**
+   * Lines of the groups of sorted runs (blocks of whole records, as `Spill.write` takes
+   * them), merged, as `lines` writes a table's: the table itself must be empty.
+   */
+  mergedLines(runs: readonly RunBlocks[], fields: readonly string[], window: Span | undefined): Generator<Uint8Array>
+  /** The records of sorted runs, merged: blocks of them, to write as a run of their own (valid until the next). */
+  merged(runs: readonly RunBlocks[]): Generator<Uint8Array>
+}
+
+/** An earliest start and a latest end (-1 for none). */
+export interface Span {
+  start: number
+  end: number
+}
+
+/** Where a full table's groups go: a run of them, in key order. */
+export interface Spill {
+  /** The bytes the table may hold (arena, slots, sorting) before its groups go to a run. */
+  readonly limit: number
+  /** Takes the groups as blocks of whole records (each valid until the next), with their count and span. */
+  write(blocks: Iterable<Uint8Array>, groups: number, span: Span): void
+}
+
+/** A run being read: its blocks of whole records in turn (each valid until the next), then undefined. */
+export interface RunBlocks {
+  next(): Uint8Array | undefined
 }
 
 /** A group as read back from a table's parts: its key fields joined by spaces, as bytes. */
@@ -76,7 +106,7 @@ export interface GroupTableParts {
   readonly big: ReadonlyMap<number, { packets?: bigint; bytes?: bigint }>
 }
 
-const { IN_BIG, KEY, KEY_LENGTH, WORD } = LAYOUT
+const { IN_BIG, KEY, KEY_LENGTH, FOLLOWS, WORD } = LAYOUT
 /** Where a group's numbers are, in f64 from its offset. */
 const PACKETS = LAYOUT.PACKETS / 8
 const BYTES = LAYOUT.BYTES / 8
@@ -89,6 +119,10 @@ const NUMBERS: ReadonlyMap<string, number> = new Map([['packets', PACKETS], ['by
 const WINDOW = 1024 * 1024
 /** The size the core writes lines in. */
 const OUTPUT = 64 * 1024
+/** The size of a run's blocks. */
+export const BLOCK = 1024 * 1024
+/** The largest exact sum of a record's. */
+const MAX = Number.MAX_SAFE_INTEGER
 const NEWLINE = 10
 
 /** The WebAssembly API as used here: Node has it, its type definitions for Node 20 leave it out. */
@@ -109,8 +143,10 @@ function instantiate(): Core {
   return core
 }
 
-export function groupTable(): GroupTable {
+/** A table of groups; with `spill`, one that holds at most `spill.limit` bytes and spills its groups beyond. */
+export function groupTable(spill?: Spill): GroupTable {
   const core = instantiate()
+  if (spill) core.setLimit(spill.limit)
   const big = new Map<number, { packets?: bigint; bytes?: bigint }>()
   /** Each layout's flags, in the core's memory. */
   const layouts = new Map<LineLayout, number>()
@@ -135,11 +171,20 @@ export function groupTable(): GroupTable {
     numbers[which] = IN_BIG
   }
 
-  const keyBytes = (length: number): Uint8Array => new Uint8Array(core.memory.buffer, core.reserveKey(length), length)
+  const keyBytes = (length: number): Uint8Array => {
+    // made room for first: the memory may grow, which detaches its buffer
+    const at = core.reserveKey(length)
+    return new Uint8Array(core.memory.buffer, at, length)
+  }
 
   function add(length: number, p: Count, b: Count, s: number, e: number, f: number): void {
     const asNumber = (count: Count): number => (typeof count === 'number' ? count : IN_BIG)
-    const g = core.add(length, asNumber(p), asNumber(b), s, e, f)
+    let g = core.add(length, asNumber(p), asNumber(b), s, e, f)
+    if (core.full.value) {
+      // the key is still where it was written: the table spills and takes it again, empty
+      spillGroups()
+      g = core.add(length, asNumber(p), asNumber(b), s, e, f)
+    }
     if (g >= 0) return
     addCount(~g, PACKETS, p)
     addCount(~g, BYTES, b)
@@ -163,6 +208,90 @@ export function groupTable(): GroupTable {
 
   const parts = (): GroupTableParts => ({ arena: arena().slice(), big })
 
+  function span(): Span {
+    core.span()
+    return { start: core.earliest.value, end: core.latest.value }
+  }
+
+  /** The groups in key order as blocks of whole records; a group past 2^53 as records whose sums are exact numbers. */
+  function* sortedBlocks(): Generator<Uint8Array> {
+    const list = core.sorted()
+    let out = 0
+    try {
+      const count = core.size.value
+      let room = BLOCK
+      out = core.allocate(room)
+      for (let i = 0; i < count; ) {
+        const next = core.pack(list, i, count, out, room)
+        if (core.written.value > 0) yield new Uint8Array(core.memory.buffer, out, core.written.value)
+        if (next > i) {
+          i = next
+          continue
+        }
+        const at = new Int32Array(core.memory.buffer, list, count)[i]!
+        if (big.has(at)) {
+          yield recordsOf(groupAt({ arena: arena(), big }, at))
+          i++
+        } else {
+          // a group larger than the room
+          core.release(out)
+          out = core.allocate((room *= 2))
+        }
+      }
+    } finally {
+      core.release(list)
+      if (out !== 0) core.release(out)
+    }
+  }
+
+  function spillGroups(): void {
+    if (!spill) throw new Error('a group table without a spill is full')
+    if (core.size.value > 0) spill.write(sortedBlocks(), core.size.value, span())
+    core.clear()
+    big.clear()
+  }
+
+  /** Runs merged by the core: blocks of records, in its memory, valid until the next. */
+  function* merged(runs: readonly RunBlocks[]): Generator<Uint8Array> {
+    const buffers = runs.map(() => ({ at: 0, room: 0 }))
+    let room = BLOCK
+    let out = 0
+    try {
+      const feed = (source: number): void => {
+        const block = runs[source]!.next()
+        if (!block) {
+          core.feed(source, 0, 0)
+          return
+        }
+        const buffer = buffers[source]!
+        if (block.byteLength > buffer.room) {
+          if (buffer.at !== 0) core.release(buffer.at)
+          buffer.room = Math.max(block.byteLength, BLOCK)
+          buffer.at = core.allocate(buffer.room)
+        }
+        new Uint8Array(core.memory.buffer, buffer.at, block.byteLength).set(block)
+        core.feed(source, buffer.at, buffer.at + block.byteLength)
+      }
+      core.startMerge(runs.length)
+      runs.forEach((_, source) => feed(source))
+      out = core.allocate(room)
+      for (;;) {
+        const status = core.mergeStep(out, room)
+        if (core.written.value > 0) yield new Uint8Array(core.memory.buffer, out, core.written.value)
+        if (status >= 0) feed(status)
+        else if (status === MERGED) return
+        else if (core.written.value === 0) {
+          // a record larger than the room
+          core.release(out)
+          out = core.allocate((room *= 2))
+        }
+      }
+    } finally {
+      for (const buffer of buffers) if (buffer.at !== 0) core.release(buffer.at)
+      if (out !== 0) core.release(out)
+    }
+  }
+
   return {
     keyBytes,
     add,
@@ -179,7 +308,8 @@ export function groupTable(): GroupTable {
         const reached = core.scan(0, stop - pos)
         lines += core.lines.value
         pos += reached
-        if (pos < stop) break
+        if (core.full.value) spillGroups()
+        else if (pos < stop) break
       }
       return { end: pos, lines }
     },
@@ -192,6 +322,10 @@ export function groupTable(): GroupTable {
         for (let at = 0; at < groups.length; ) {
           at = core.merge(copy, at, groups.length)
           if (at === groups.length) break
+          if (core.full.value) {
+            spillGroups()
+            continue
+          }
           const { key, packets, bytes, start, end, tcpFlags } = groupAt(other, at)
           keyBytes(key.length).set(key)
           add(key.length, packets, bytes, start, end, tcpFlags)
@@ -202,8 +336,7 @@ export function groupTable(): GroupTable {
       }
     },
     *lines(fields, window) {
-      // a byte a field for the core: 0 for a key field, else 1 + which of the group's numbers
-      const kinds = Uint8Array.from(fields, (field) => 1 + (NUMBERS.get(field) ?? -1))
+      const kinds = kindsOf(fields)
       const { start = -1, end = -1 } = window ?? {}
       const kindsAt = core.allocate(kinds.length)
       let list = 0
@@ -234,16 +367,103 @@ export function groupTable(): GroupTable {
         core.release(kindsAt)
       }
     },
-    span() {
-      core.span()
-      return { start: core.earliest.value, end: core.latest.value }
-    },
+    span,
     parts,
+    size: () => core.size.value,
+    spill: spillGroups,
+    merged,
+    *mergedLines(runs, fields, window) {
+      const kinds = kindsOf(fields)
+      const { start = -1, end = -1 } = window ?? {}
+      const kindsAt = core.allocate(kinds.length)
+      try {
+        new Uint8Array(core.memory.buffer, kindsAt, kinds.length).set(kinds)
+        let room = OUTPUT
+        /** A group whose records FOLLOW one another, their sums too large for the core: added here. */
+        let chain: Group | undefined
+        for (const block of merged(runs)) {
+          // where the block is in the core's memory, which may grow meanwhile
+          let at = block.byteOffset
+          const to = at + block.byteLength
+          while (at < to) {
+            if (chain) {
+              const record = groupAt({ arena: new Uint8Array(core.memory.buffer), big }, at)
+              chain = folded(chain, record)
+              if (!follows(at)) {
+                yield Buffer.from(`${lineOf(kinds, chain, window)}\n`, 'latin1')
+                chain = undefined
+              }
+              at += recordSize(record.key.length)
+              continue
+            }
+            const out = core.reserveText(room)
+            const next = core.writeRun(at, to, kindsAt, kinds.length, window === undefined, start, end, out, room)
+            if (core.written.value > 0) yield new Uint8Array(core.memory.buffer.slice(out, out + core.written.value))
+            if (next > at) {
+              at = next
+            } else if (follows(at)) {
+              const record = groupAt({ arena: new Uint8Array(core.memory.buffer), big }, at)
+              chain = { ...record, key: record.key.slice() }
+              at += recordSize(record.key.length)
+            } else {
+              room *= 2
+            }
+          }
+        }
+      } finally {
+        core.release(kindsAt)
+      }
+    },
+  }
+
+  /** Whether the merged record at `at` has its key's next records after it (FOLLOWS). */
+  function follows(at: number): boolean {
+    return new DataView(core.memory.buffer).getInt32(at + FOLLOWS, true) !== 0
   }
 }
 
+/** What `mergeStep` returns when the merge is done. */
+const MERGED = -1
+
+/** A byte a field for the core: 0 for a key field, else 1 + which of the group's numbers. */
+const kindsOf = (fields: readonly string[]): Uint8Array => Uint8Array.from(fields, (field) => 1 + (NUMBERS.get(field) ?? -1))
+
+/** A group and a record of the same key folded: sums (as bigints past 2^53), window and tcp-flags. */
+function folded(group: Group, record: Group): Group {
+  const sum = (a: Count, b: Count): Count => (a === -1 ? b : b === -1 ? a : BigInt(a) + BigInt(b))
+  const start = record.start >= 0 && (group.start < 0 || record.start < group.start) ? record.start : group.start
+  const tcpFlags = group.tcpFlags < 0 ? record.tcpFlags : record.tcpFlags < 0 ? group.tcpFlags : Number(BigInt(group.tcpFlags) | BigInt(record.tcpFlags))
+  return { key: group.key, packets: sum(group.packets, record.packets), bytes: sum(group.bytes, record.bytes), start, end: Math.max(group.end, record.end), tcpFlags }
+}
+
+/** A group as records of a run whose sums are exact numbers (split where they pass 2^53): they fold back into it. */
+function recordsOf(group: Group): Uint8Array {
+  const parts = (count: Count): number => (count === -1 ? 1 : Number((BigInt(count) + BigInt(MAX) - 1n) / BigInt(MAX)) || 1)
+  const n = Math.max(parts(group.packets), parts(group.bytes))
+  const size = recordSize(group.key.length)
+  const records = new Uint8Array(n * size)
+  const view = new DataView(records.buffer)
+  /** Part `i` of a count: MAX each, the rest in the last (0 past it). */
+  const part = (count: Count, i: number): number => {
+    if (count === -1) return -1
+    const rest = BigInt(count) - BigInt(MAX) * BigInt(i)
+    return rest <= 0n ? 0 : rest > BigInt(MAX) ? MAX : Number(rest)
+  }
+  for (let i = 0; i < n; i++) {
+    const at = i * size
+    view.setFloat64(at + PACKETS * 8, part(group.packets, i), true)
+    view.setFloat64(at + BYTES * 8, part(group.bytes, i), true)
+    view.setFloat64(at + START * 8, group.start, true)
+    view.setFloat64(at + END * 8, group.end, true)
+    view.setFloat64(at + FLAGS * 8, group.tcpFlags, true)
+    view.setInt32(at + KEY_LENGTH, group.key.length, true)
+    records.set(group.key, at + KEY)
+  }
+  return records
+}
+
 /** Widens `span` to take in `other`'s start and end (-1 where there is none). */
-export function widen(span: { start: number; end: number }, other: { readonly start: number; readonly end: number }): void {
+export function widen(span: Span, other: Readonly<Span>): void {
   if (other.start >= 0 && (span.start < 0 || other.start < span.start)) span.start = other.start
   if (other.end > span.end) span.end = other.end
 }

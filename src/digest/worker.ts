@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { DEFAULT_MAX_TEXT_BYTES, readBody } from '../concatBodies.js'
 import { createDigester, partsOf, type DigesterOptions } from './digester.js'
+import { runFolder, type Run } from './runs.js'
 import type { FlowLogError } from '../errors.js'
 import { fromLogFile } from '../flowLogText.js'
 import type { LogObject } from '../parseLogFileKey.js'
@@ -19,6 +20,7 @@ export type ToWorker =
 export type FromWorker =
   | { readonly type: 'read'; readonly records: number }
   | { readonly type: 'skipped'; readonly error: PlainError }
+  | { readonly type: 'spilled'; readonly run: Run }
   | { readonly type: 'result'; readonly parts: ReturnType<typeof partsOf> }
   | { readonly type: 'failed'; readonly error: PlainError }
 
@@ -35,10 +37,17 @@ const plain = (error: unknown): PlainError => {
   return { message: message ?? String(error), code, object, line }
 }
 
+/** What a worker is started with: how to read, and where its tables spill (a folder the main thread made). */
+export interface WorkerData extends Pick<DigesterOptions, 'fields' | 'keyFields'> {
+  readonly lenient: boolean
+  readonly spill: { readonly path: string; readonly prefix: string; readonly limit: number } | undefined
+}
+
 const port = parentPort!
-const { fields, keyFields, lenient } = workerData as Pick<DigesterOptions, 'fields' | 'keyFields'> & { lenient: boolean }
+const { fields, keyFields, lenient, spill } = workerData as WorkerData
 const onError = lenient ? (error: FlowLogError) => port.postMessage({ type: 'skipped', error: plain(error) } satisfies FromWorker) : undefined
-const digester = createDigester({ fields, keyFields, onError })
+const onSpill = (run: Run): void => port.postMessage({ type: 'spilled', run } satisfies FromWorker)
+const digester = createDigester({ fields, keyFields, onError, spill: spill && { folder: runFolder(spill.path, spill), limit: spill.limit, onSpill } })
 /** The source being read (a reader has one at a time), so every chunk of it keeps the same identity. */
 let current: { id: number; source: LogObject } | undefined
 

@@ -25,6 +25,8 @@ export const START: usize = 16
 export const END: usize = 24
 export const FLAGS: usize = 32
 export const KEY_LENGTH: usize = 40
+/** In a run's records: 1 when the next record has the same key, its sums too large to fold exactly here. */
+export const FOLLOWS: usize = 44
 export const KEY: usize = 48
 /** Keys are zero-padded to a multiple of this. */
 export const WORD: i32 = 8
@@ -51,6 +53,10 @@ const IS_KEY: u8 = 2
 
 // The table.
 let capacity: i32 = 0 // groups before the slots grow; there are twice as many slots
+/** The bytes the table may hold (see `held`); a new group past it sets `full` instead. */
+let limit: i64 = i64.MAX_VALUE
+/** Set when a group could not be made within `limit`: the caller spills the table (see `clear`) and goes on. */
+export let full: bool = false
 let mask: i32 = 0
 let slots: usize = 0
 let arenaRoom: i32 = 0
@@ -117,10 +123,10 @@ function renew(old: usize, length: i32): usize {
 }
 
 export function init(): void {
-  capacity = 1024
+  capacity = 64
   mask = capacity * 2 - 1
   slots = emptySlots(capacity * 2)
-  arenaRoom = 64 * 1024
+  arenaRoom = 4096
   arena = heap.alloc(<usize>arenaRoom)
   reserveKey(1024)
   batch = heap.alloc(<usize>(BATCH * ENTRY))
@@ -189,6 +195,28 @@ export function useLayout(
   }
 }
 
+/** A slot's bytes, and what sorting takes a group (its offset, a word, a run to sort for half of them). */
+const SLOT: i64 = 8
+const SORTING: i64 = 4 + 8 + 6
+
+/** The bytes a table holds with `room` bytes of arena and room for `groups` groups: its arena, slots and sorting. */
+@inline function held(room: i64, groups: i64): i64 {
+  return room + groups * (2 * SLOT + SORTING)
+}
+
+/** Bounds what the table holds (`held`) to `bytes`: past it, a new group sets `full`. */
+export function setLimit(bytes: f64): void {
+  limit = <i64>bytes
+}
+
+/** Empties the table (its groups were spilled), keeping its memory for the next groups. */
+export function clear(): void {
+  size = 0
+  used = 0
+  full = false
+  memory.fill(slots, 0xff, <usize>capacity << 4)
+}
+
 function growSlots(): void {
   const old = slots
   const oldCount = capacity * 2
@@ -233,14 +261,22 @@ function groupOf(at: usize, length: i32, h: i32): i32 {
     }
     slot = (slot + 1) & mask
   }
+  // within the limit (a first group goes in whatever its size)
+  const room = recordSize(length)
+  const groups: i64 = size == capacity ? <i64>capacity * 2 : capacity
+  let newRoom: i64 = arenaRoom
+  if (used + room > arenaRoom) newRoom = max(min(<i64>arenaRoom * 2, limit - held(0, groups)), <i64>(used + room))
+  if (size > 0 && held(newRoom, groups) > limit) {
+    full = true
+    return EMPTY
+  }
   if (size == capacity) {
     growSlots()
     slot = h & mask
     while (load<i32>(slotAt(slot)) != EMPTY) slot = (slot + 1) & mask
   }
-  const room = recordSize(length)
-  if (used + room > arenaRoom) {
-    arenaRoom = max(arenaRoom * 2, used + room)
+  if (newRoom > arenaRoom) {
+    arenaRoom = <i32>newRoom
     // in place when the room after it is free (as it is at the top of the heap): no second copy
     arena = heap.realloc(arena, <usize>arenaRoom)
   }
@@ -251,7 +287,8 @@ function groupOf(at: usize, length: i32, h: i32): i32 {
   store<f64>(group, -1, START)
   store<f64>(group, -1, END)
   store<f64>(group, -1, FLAGS)
-  store<i64>(group, <i64>length, KEY_LENGTH)
+  store<i32>(group, length, KEY_LENGTH)
+  store<i32>(group, 0, FOLLOWS)
   memory.copy(group + KEY, at, <usize>words << 3)
   used += room
   size++
@@ -272,17 +309,23 @@ function groupOf(at: usize, length: i32, h: i32): i32 {
 /**
  * Adds a record to the group of the key written at `reserveKey()`: its window and
  * tcp-flags, and its counts (-1 when absent) when both fit as exact numbers. Returns the
- * group, or `~group` when the counts were left to the caller (a count of IN_BIG asks for that).
+ * group, or `~group` when the counts were left to the caller (a count of IN_BIG asks for
+ * that), or -1 with `full` set when the group could not be made.
  */
 export function add(length: i32, packetCount: f64, byteCount: f64, start: f64, end: f64, tcpFlagBits: f64): i32 {
   // zero the padding, so that equal keys have equal words
   store<u64>(key + <usize>length, 0)
-  return addTo(groupOf(key, length, hashOf(key, length)), packetCount, byteCount, start, end, tcpFlagBits)
+  const g = groupOf(key, length, hashOf(key, length))
+  return g == EMPTY ? EMPTY : addTo(g, packetCount, byteCount, start, end, tcpFlagBits)
 }
 
 /** Adds a record to group `g`, as `add` does. */
-function addTo(g: i32, packetCount: f64, byteCount: f64, start: f64, end: f64, tcpFlagBits: f64): i32 {
-  const at = arena + <usize>g
+@inline function addTo(g: i32, packetCount: f64, byteCount: f64, start: f64, end: f64, tcpFlagBits: f64): i32 {
+  return addAt(arena + <usize>g, packetCount, byteCount, start, end, tcpFlagBits) ? g : ~g
+}
+
+/** Adds a record to the group at `at`: its window and tcp-flags, and its counts when both fit as exact numbers (else false). */
+function addAt(at: usize, packetCount: f64, byteCount: f64, start: f64, end: f64, tcpFlagBits: f64): bool {
   if (start >= 0 && (load<f64>(at, START) < 0 || start < load<f64>(at, START))) store<f64>(at, start, START)
   if (end > load<f64>(at, END)) store<f64>(at, end, END)
   if (tcpFlagBits >= 0) {
@@ -292,10 +335,10 @@ function addTo(g: i32, packetCount: f64, byteCount: f64, start: f64, end: f64, t
   }
   const sumP = load<f64>(at, PACKETS)
   const sumB = load<f64>(at, BYTES)
-  if (!fits(sumP, packetCount) || !fits(sumB, byteCount)) return ~g
+  if (!fits(sumP, packetCount) || !fits(sumB, byteCount)) return false
   store<f64>(at, sumOf(sumP, packetCount), PACKETS)
   store<f64>(at, sumOf(sumB, byteCount), BYTES)
-  return g
+  return true
 }
 
 @inline function fieldStart(field: i32): i32 {
@@ -450,7 +493,8 @@ function keyOf(at: usize): i32 {
 
 /**
  * Reads the plain lines of the text from offset `pos` to `end` (just past a newline) into
- * the table and returns where it stopped: `end`, or the start of a line left to the caller.
+ * the table and returns where it stopped: `end`, or the start of a line left to the caller
+ * (or, with `full` set, of the first line whose group the table had no room for).
  * `lines` is then the number of record lines read.
  *
  * Lines are read in batches of BATCH: their keys are made and hashed, then the slots and
@@ -502,6 +546,7 @@ export function scan(pos: i32, end: i32): i32 {
       if (length >= 0) {
         const at = key + <usize>load<i32>(entry, KEY_AT)
         const g = groupOf(at, length, load<i32>(entry, HASH))
+        if (g == EMPTY) return load<i32>(entry, LINE)
         const added = addTo(g, load<f64>(entry, PACKETS), load<f64>(entry, BYTES), load<f64>(entry, START), load<f64>(entry, END), load<f64>(entry, FLAGS))
         if (added < 0) return load<i32>(entry, LINE)
       }
@@ -515,7 +560,8 @@ export function scan(pos: i32, end: i32): i32 {
 /**
  * Adds the groups of another table, its arena copied to `groups` (`length` bytes), from
  * offset `at` on. Returns where it stopped: `length`, or the offset of a group whose
- * counts are left to the caller (a sum past 2^53, there or here).
+ * counts are left to the caller (a sum past 2^53, there or here), or that found the table
+ * `full`.
  */
 export function merge(groups: usize, at: i32, length: i32): i32 {
   while (at < length) {
@@ -691,24 +737,215 @@ export function write(list: usize, from: i32, count: i32, kinds: usize, kindCoun
   let i = from
   for (; i < count; i++) {
     const group = arena + <usize>listAt(list, i)
-    const length = load<i32>(group, KEY_LENGTH)
-    // at most 17 bytes a number and a space after each field
-    if (<i32>(at - out) + length + kindCount * 18 > room) break
+    if (!lineFits(group, at - out, kindCount, room)) break
     if (load<f64>(group, PACKETS) == IN_BIG || load<f64>(group, BYTES) == IN_BIG) break
-    let k = 0
-    for (let f = 0; f < kindCount; f++) {
-      if (f > 0) store<u8>(at++, 32)
-      const kind = <usize>load<u8>(kinds + <usize>f)
-      if (kind == 0) {
-        for (let c = load<u8>(group + KEY + <usize>k); k < length && c != 32; c = load<u8>(group + KEY + <usize>(++k))) store<u8>(at++, c)
-        k++
-        continue
-      }
-      const which = (kind - 1) << 3
-      at = number(at, own || (which != START && which != END) ? load<f64>(group + which) : which == START ? start : end)
-    }
-    store<u8>(at++, 10)
+    at = line(at, group, kinds, kindCount, own, start, end)
   }
   written = <i32>(at - out)
   return i
+}
+
+/** Whether the line of the group at `group` surely fits in `room` bytes with `used` taken: at most 17 bytes a number and a space after each field. */
+@inline function lineFits(group: usize, used: usize, kindCount: i32, room: i32): bool {
+  return <i32>used + load<i32>(group, KEY_LENGTH) + kindCount * 18 <= room
+}
+
+/** Writes the line of the group at `group` at `at` (see `write`); returns where it ends. */
+@inline function line(at: usize, group: usize, kinds: usize, kindCount: i32, own: bool, start: f64, end: f64): usize {
+  const length = load<i32>(group, KEY_LENGTH)
+  let k = 0
+  for (let f = 0; f < kindCount; f++) {
+    if (f > 0) store<u8>(at++, 32)
+    const kind = <usize>load<u8>(kinds + <usize>f)
+    if (kind == 0) {
+      for (let c = load<u8>(group + KEY + <usize>k); k < length && c != 32; c = load<u8>(group + KEY + <usize>(++k))) store<u8>(at++, c)
+      k++
+      continue
+    }
+    const which = (kind - 1) << 3
+    at = number(at, own || (which != START && which != END) ? load<f64>(group + which) : which == START ? start : end)
+  }
+  store<u8>(at++, 10)
+  return at
+}
+
+// Spilling: the groups of a full table go, sorted, to a run (a file JavaScript writes), and
+// the runs are merged at the end. A run is records as in the arena, one after another in
+// key order; a key may come twice in a row (FOLLOWS) where its sums could not be folded
+// exactly here, so that JavaScript adds them as bigints.
+
+/**
+ * Copies groups `from` to `count` of the sorted `list` into `out` (`room` bytes), as they
+ * are in the arena. Returns the first group not copied (`count` when all were): the next
+ * did not fit, or has a sum JavaScript holds. `written` is then the bytes copied.
+ */
+export function pack(list: usize, from: i32, count: i32, out: usize, room: i32): i32 {
+  let at = out
+  let i = from
+  for (; i < count; i++) {
+    const group = arena + <usize>listAt(list, i)
+    const size = recordSize(load<i32>(group, KEY_LENGTH))
+    if (<i32>(at - out) + size > room) break
+    if (load<f64>(group, PACKETS) == IN_BIG || load<f64>(group, BYTES) == IN_BIG) break
+    memory.copy(at, group, <usize>size)
+    at += <usize>size
+  }
+  written = <i32>(at - out)
+  return i
+}
+
+/** The merge's sources: each the next record and the end of the block of a run JavaScript read (8 bytes a source). */
+let sources: usize = 0
+/** A binary heap of the sources with records, by their next record's key. */
+let order: usize = 0
+let pending: i32 = 0
+/** The group being folded: a copy of a record, and its room. */
+let folded: usize = 0
+let foldedRoom: i32 = 0
+let folding: bool = false
+
+@inline function nextOf(s: i32): usize {
+  return <usize>load<i32>(sources + (<usize>s << 3))
+}
+
+@inline function orderAt(i: i32): i32 {
+  return load<i32>(order + (<usize>i << 2))
+}
+
+/** Whether the key of the record at `a` sorts before that of the one at `b`: byte order, a prefix first. */
+function before(a: usize, b: usize): bool {
+  const la = load<i32>(a, KEY_LENGTH)
+  const lb = load<i32>(b, KEY_LENGTH)
+  const words = (min(la, lb) + 7) >>> 3
+  for (let w = 0; w < words; w++) {
+    const x = bswap(load<u64>(a + KEY + (<usize>w << 3)))
+    const y = bswap(load<u64>(b + KEY + (<usize>w << 3)))
+    if (x != y) return x < y
+  }
+  return la < lb
+}
+
+function sameKey(a: usize, b: usize): bool {
+  const length = load<i32>(a, KEY_LENGTH)
+  if (length != load<i32>(b, KEY_LENGTH)) return false
+  for (let w = 0, words = (length + 7) >>> 3; w < words; w++) {
+    if (load<u64>(a + KEY + (<usize>w << 3)) != load<u64>(b + KEY + (<usize>w << 3))) return false
+  }
+  return true
+}
+
+/** Whether source `a`'s next record goes first (by key, then by source, so that the order is always the same). */
+@inline function precedes(a: i32, b: i32): bool {
+  const x = nextOf(a)
+  const y = nextOf(b)
+  return before(x, y) || (!before(y, x) && a < b)
+}
+
+function siftDown(i: i32): void {
+  while (true) {
+    let least = i
+    const left = 2 * i + 1
+    if (left < pending && precedes(orderAt(left), orderAt(least))) least = left
+    if (left + 1 < pending && precedes(orderAt(left + 1), orderAt(least))) least = left + 1
+    if (least == i) return
+    const s = orderAt(i)
+    store<i32>(order + (<usize>i << 2), orderAt(least))
+    store<i32>(order + (<usize>least << 2), s)
+    i = least
+  }
+}
+
+/** Starts a merge of `count` sources, each then given its records with `feed`. */
+export function startMerge(count: i32): void {
+  sources = renew(sources, count << 3)
+  order = renew(order, count << 2)
+  pending = 0
+  folding = false
+}
+
+/** Source `s` goes on with the whole records from `at` to `end` (none: it has ended). */
+export function feed(s: i32, at: usize, end: usize): void {
+  store<i32>(sources + (<usize>s << 3), <i32>at)
+  store<i32>(sources + (<usize>s << 3), <i32>end, 4)
+  if (at >= end) return
+  // up the heap
+  let i = pending++
+  while (i > 0) {
+    const parent = (i - 1) >> 1
+    if (!precedes(s, orderAt(parent))) break
+    store<i32>(order + (<usize>i << 2), orderAt(parent))
+    i = parent
+  }
+  store<i32>(order + (<usize>i << 2), s)
+}
+
+/**
+ * Merges the sources' records into `out` (`room` bytes), folding those of equal keys.
+ * Returns a source whose records ran out (JavaScript feeds it its next block, or nothing),
+ * -1 when the merge is done, or -2 when `out` is full. `written` is then the bytes written.
+ */
+export function mergeStep(out: usize, room: i32): i32 {
+  let at = out
+  while (true) {
+    if (pending == 0) {
+      if (folding) {
+        const size = recordSize(load<i32>(folded, KEY_LENGTH))
+        if (<i32>(at - out) + size > room) break
+        memory.copy(at, folded, <usize>size)
+        at += <usize>size
+        folding = false
+      }
+      written = <i32>(at - out)
+      return -1
+    }
+    const s = orderAt(0)
+    const record = nextOf(s)
+    const size = recordSize(load<i32>(record, KEY_LENGTH))
+    const same = folding && sameKey(folded, record)
+    if (!same || !addAt(folded, load<f64>(record, PACKETS), load<f64>(record, BYTES), load<f64>(record, START), load<f64>(record, END), load<f64>(record, FLAGS))) {
+      if (folding) {
+        const foldedSize = recordSize(load<i32>(folded, KEY_LENGTH))
+        if (<i32>(at - out) + foldedSize > room) break
+        if (same) store<i32>(folded, 1, FOLLOWS)
+        memory.copy(at, folded, <usize>foldedSize)
+        at += <usize>foldedSize
+      }
+      if (size > foldedRoom) {
+        foldedRoom = max(size, foldedRoom * 2)
+        folded = renew(folded, foldedRoom)
+      }
+      memory.copy(folded, record, <usize>size)
+      store<i32>(folded, 0, FOLLOWS)
+      folding = true
+    }
+    const next = record + <usize>size
+    store<i32>(sources + (<usize>s << 3), <i32>next)
+    if (next >= <usize>load<i32>(sources + (<usize>s << 3), 4)) {
+      // out of the heap until fed again
+      store<i32>(order, orderAt(--pending))
+      siftDown(0)
+      written = <i32>(at - out)
+      return s
+    }
+    siftDown(0)
+  }
+  written = <i32>(at - out)
+  return -2
+}
+
+/**
+ * Writes the records from `from` to `to` (merged runs) as lines into `out` (`room` bytes),
+ * as `write` does. Returns where it stopped: `to`, or a record that did not fit or that
+ * FOLLOWS (its sums JavaScript adds to the next's). `written` is then the bytes written.
+ */
+export function writeRun(from: usize, to: usize, kinds: usize, kindCount: i32, own: bool, start: f64, end: f64, out: usize, room: i32): usize {
+  let at = out
+  let record = from
+  while (record < to) {
+    if (!lineFits(record, at - out, kindCount, room) || load<i32>(record, FOLLOWS) != 0) break
+    at = line(at, record, kinds, kindCount, own, start, end)
+    record += <usize>recordSize(load<i32>(record, KEY_LENGTH))
+  }
+  written = <i32>(at - out)
+  return record
 }
