@@ -14,7 +14,7 @@ export {
   type FetchedLogFile,
 } from './prefetch.js'
 export { concatBodies, DEFAULT_MAX_TEXT_BYTES, type ConcatBodiesOptions, type StoredBody } from './concatBodies.js'
-export { digest, type DigestOptions } from './digest/digest.js'
+export { digest, DEFAULT_MAX_MEMORY, type DigestOptions } from './digest/digest.js'
 export { toDot, DOT_ATTRIBUTE_PREFIX, type ToDotOptions } from './toDot.js'
 export { FlowLogError, type ErrorLocation, type FlowLogErrorCode } from './errors.js'
 export { DEFAULT_FIELDS, KNOWN_FIELDS, type Format } from './format.js'

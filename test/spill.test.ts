@@ -11,6 +11,7 @@ import { pipe } from 'it-pipe'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { digest, type FetchedLogFile } from 'vpcflow'
 import { network, records, seeded, V2_HEADER } from '../bench/generator.js'
+import { groupTable } from '../src/digest/groupTable.js'
 import { deferred } from './support/async.js'
 import { collectText, fakeLogFile, fetched } from './support/text.js'
 
@@ -108,5 +109,10 @@ describe('digest beyond its memory', () => {
     for (const maxMemory of [0, -1, 1.5, Number.NaN]) expect(() => digest({ maxMemory }), String(maxMemory)).toThrow(/maxMemory/)
     expect(() => digest({ tempDir: '' })).toThrow(/tempDir/)
     expect(() => digest({ onSpill: 1 as never })).toThrow(/onSpill/)
+  })
+
+  test('a failure of the core says what happened and at how many groups', () => {
+    const table = groupTable({ limit: 2 ** 20, write: () => {} })
+    expect(() => table.keyBytes(2 ** 30 + 1)).toThrow(/^the digest's group table: allocation too large at 0 groups \(\d+ MiB of memory\)$/)
   })
 })

@@ -3,6 +3,7 @@ import { AGGREGATED, writeDigest } from './digester.js'
 import type { FlowLogError } from '../errors.js'
 import { gather } from './gather.js'
 import type { DigestInput } from './input.js'
+import { MOST_HELD } from './groupTable.js'
 import { runFolder } from './runs.js'
 import { abortSignal, byteCount, callback, fieldList, positiveInteger } from '../options.js'
 
@@ -34,11 +35,10 @@ export interface DigestOptions {
   onProgress?: (records: number) => void
   /**
    * The bytes the digest's group tables may hold, shared among its readers, and at the end
-   * the merge's buffers. A table that reaches its share writes its groups, sorted, to a run
-   * file in a folder of `tempDir`, and the runs are merged at the end: the output is the
-   * same bytes, whatever the number of groups. `Infinity`: tables are never spilled (a
-   * table then fails past the 4 GiB of WebAssembly's memory). Default 256 MiB
-   * (`DEFAULT_MAX_MEMORY`).
+   * the merge's buffers. A table that reaches its share (768 MiB at most, what its 32-bit
+   * memory holds with room to sort) writes its groups, sorted, to a run file in a folder of
+   * `tempDir`, and the runs are merged at the end: the output is the same bytes, whatever
+   * the number of groups, with no more memory. Default 256 MiB (`DEFAULT_MAX_MEMORY`).
    */
   maxMemory?: number
   /**
@@ -95,7 +95,7 @@ export function digest(
     const folder = runFolder(tempDir)
     try {
       // each reader's tables have a share of the memory
-      const spill = maxMemory === Infinity ? undefined : { folder, limit: Math.max(1, Math.floor(maxMemory / workers)), onSpill }
+      const spill = { folder, limit: Math.min(MOST_HELD, Math.max(1, Math.floor(maxMemory / workers))), onSpill }
       const state = await gather(input, { fields, keyFields, onError, onProgress, spill, count: workers, signal })
       const present = new Set([...state.blocks.values()].flatMap((block) => block.format.fields))
       const missing = keyFields?.filter((field) => present.size > 0 && !present.has(field)) ?? []

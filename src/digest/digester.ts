@@ -31,7 +31,7 @@ export interface DigesterOptions {
   readonly fields?: readonly string[]
   readonly keyFields?: readonly string[]
   readonly onError?: (error: FlowLogError) => void
-  readonly spill?: SpillOptions
+  readonly spill: SpillOptions
 }
 
 /** Where a reader's full tables spill their groups, and the bytes each table may hold. */
@@ -46,22 +46,22 @@ export interface DigestState {
   readonly blocks: Map<string, Block>
   /** The block of an output format, made when first asked for. */
   blockOf(format: Format): Block
-  readonly spill: SpillOptions | undefined
+  readonly spill: SpillOptions
 }
 
 /** The blocks of a digest, each with a table that spills as `spill` says. */
-function digestState(spill: SpillOptions | undefined): DigestState {
+function digestState(spill: SpillOptions): DigestState {
   const blocks = new Map<string, Block>()
   const blockOf = (format: Format): Block => {
     let block = blocks.get(format.header)
     if (!block) {
       const runs: Run[] = []
       const write = (groups: Parameters<RunFolder['write']>[0], count: number, span: Span): void => {
-        const run = spill!.folder.write(groups, count, span)
+        const run = spill.folder.write(groups, count, span)
         runs.push(run)
-        spill!.onSpill?.(run)
+        spill.onSpill?.(run)
       }
-      blocks.set(format.header, (block = { format, table: groupTable(spill && { limit: spill.limit, write }), runs }))
+      blocks.set(format.header, (block = { format, table: groupTable({ limit: spill.limit, write }), runs }))
     }
     return block
   }
@@ -219,7 +219,7 @@ export async function* writeDigest(state: DigestState, window: 'overall' | 'grou
     signal?.throwIfAborted()
     yield Buffer.from(`${format.header}\n`, 'latin1')
     const own = window === 'overall' ? overall : undefined
-    const lines = runs.length > 0 ? mergeRuns(table, runs, state.spill!.folder, state.spill!.limit, format.fields, own) : table.lines(format.fields, own)
+    const lines = runs.length > 0 ? mergeRuns(table, runs, state.spill.folder, state.spill.limit, format.fields, own) : table.lines(format.fields, own)
     for (const text of lines) {
       signal?.throwIfAborted()
       yield text

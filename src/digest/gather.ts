@@ -98,7 +98,7 @@ export async function gather(
       fields: digester.fields,
       keyFields: digester.keyFields,
       lenient: Boolean(onError),
-      spill: spill && { path: spill.folder.path(), prefix: `worker${n}-`, limit: spill.limit },
+      spill: { path: spill.folder.path(), prefix: `worker${n}-`, limit: spill.limit },
     }
     // A reader makes short-lived garbage only (chunks, views): a small young generation keeps its memory small.
     const resourceLimits = { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB }
@@ -138,7 +138,7 @@ export async function gather(
           tell(() => onError?.(revive(message.error) as FlowLogError))
           break
         case 'spilled':
-          tell(() => spill?.onSpill?.(message.run))
+          tell(() => spill.onSpill?.(message.run))
           break
         case 'result':
           done?.resolve(message.parts)

@@ -133,20 +133,51 @@ declare const WebAssembly: {
 
 let compiled: object | undefined
 
+/** The most bytes a table holds (see `Spill.limit`): its arena then stays within what the core can allocate at once (1 GiB). */
+export const MOST_HELD = 768 * 2 ** 20
+
+/**
+ * A new core, whose entry points turn a failure into an error that says what happened
+ * and where (`out of memory at 4,812,113 groups`), as the core itself cannot.
+ */
 function instantiate(): Core {
   compiled ??= new WebAssembly.Module(Buffer.from(CORE_WASM, 'base64'))
-  const abort = (): never => {
-    throw new Error('the digest core failed')
+  /** What the core's runtime reports (an allocation too large, say), as a string in its memory. */
+  const abort = (message: number): never => {
+    const length = message > 4 ? new Uint32Array(exports.memory.buffer, message - 4, 1)[0]! : 0
+    throw new CoreFailure(Buffer.from(exports.memory.buffer, message, length).toString('utf16le').toLowerCase() || 'aborted')
   }
-  const core = new WebAssembly.Instance(compiled, { env: { abort } }).exports as unknown as Core
-  core.init()
-  return core
+  const exports = new WebAssembly.Instance(compiled, { env: { abort } }).exports as unknown as Core
+  const named = (error: unknown): Error => {
+    const what =
+      error instanceof CoreFailure ? error.message
+      : /unreachable/.test(String(error)) ? 'out of memory' // an allocation the memory could not grow for
+      : String((error as Error).message ?? error)
+    const mib = Math.round(exports.memory.buffer.byteLength / 2 ** 20)
+    return new Error(`the digest's group table: ${what} at ${exports.size.value.toLocaleString('en-US')} groups (${mib} MiB of memory)`, { cause: error })
+  }
+  const core = Object.create(null) as Record<string, unknown>
+  for (const [name, value] of Object.entries(exports)) {
+    core[name] =
+      typeof value !== 'function' ? value
+      : (...args: number[]): unknown => {
+          try {
+            return (value as (...args: number[]) => unknown)(...args)
+          } catch (error) {
+            throw named(error)
+          }
+        }
+  }
+  ;(core as unknown as Core).init()
+  return core as unknown as Core
 }
 
-/** A table of groups; with `spill`, one that holds at most `spill.limit` bytes and spills its groups beyond. */
-export function groupTable(spill?: Spill): GroupTable {
+class CoreFailure extends Error {}
+
+/** A table of groups that holds at most `spill.limit` bytes, and spills its groups beyond. */
+export function groupTable(spill: Spill): GroupTable {
   const core = instantiate()
-  if (spill) core.setLimit(spill.limit)
+  core.setLimit(spill.limit)
   const big = new Map<number, { packets?: bigint; bytes?: bigint }>()
   /** Each layout's flags, in the core's memory. */
   const layouts = new Map<LineLayout, number>()
@@ -245,7 +276,6 @@ export function groupTable(spill?: Spill): GroupTable {
   }
 
   function spillGroups(): void {
-    if (!spill) throw new Error('a group table without a spill is full')
     if (core.size.value > 0) spill.write(sortedBlocks(), core.size.value, span())
     core.clear()
     big.clear()

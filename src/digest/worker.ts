@@ -40,14 +40,14 @@ const plain = (error: unknown): PlainError => {
 /** What a worker is started with: how to read, and where its tables spill (a folder the main thread made). */
 export interface WorkerData extends Pick<DigesterOptions, 'fields' | 'keyFields'> {
   readonly lenient: boolean
-  readonly spill: { readonly path: string; readonly prefix: string; readonly limit: number } | undefined
+  readonly spill: { readonly path: string; readonly prefix: string; readonly limit: number }
 }
 
 const port = parentPort!
 const { fields, keyFields, lenient, spill } = workerData as WorkerData
 const onError = lenient ? (error: FlowLogError) => port.postMessage({ type: 'skipped', error: plain(error) } satisfies FromWorker) : undefined
 const onSpill = (run: Run): void => port.postMessage({ type: 'spilled', run } satisfies FromWorker)
-const digester = createDigester({ fields, keyFields, onError, spill: spill && { folder: runFolder(spill.path, spill), limit: spill.limit, onSpill } })
+const digester = createDigester({ fields, keyFields, onError, spill: { folder: runFolder(spill.path, spill), limit: spill.limit, onSpill } })
 /** The source being read (a reader has one at a time), so every chunk of it keeps the same identity. */
 let current: { id: number; source: LogObject } | undefined
 
