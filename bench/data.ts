@@ -16,10 +16,13 @@ export interface BenchData {
   readonly records: number
 }
 
-/** `files` gzip files of `perFile` records each, made once per (generator, files, perFile, seed). */
-export function benchData(files: number, perFile: number, seed = 42): BenchData {
+/**
+ * `files` gzip files of `perFile` records each, a share `internet` of them probes from new
+ * addresses (see `records`), made once per (generator, files, perFile, internet, seed).
+ */
+export function benchData(files: number, perFile: number, internet = 0, seed = 42): BenchData {
   const generator = createHash('sha256').update(readFileSync(new URL('./generator.ts', import.meta.url))).digest('hex').slice(0, 8)
-  const dir = join(tmpdir(), `vpcflow-bench-${generator}-${seed}-${files}x${perFile}`)
+  const dir = join(tmpdir(), `vpcflow-bench-${generator}-${seed}-${files}x${perFile}-${internet}`)
   if (!existsSync(join(dir, 'complete'))) {
     const building = `${dir}.${process.pid}`
     const random = seeded(seed)
@@ -30,7 +33,7 @@ export function benchData(files: number, perFile: number, seed = 42): BenchData 
       const stamp = new Date(windowStart * 1000).toISOString().replace(/[-:]/g, '').slice(0, 13)
       const folder = join(building, 'AWSLogs/123456789012/vpcflowlogs/us-east-1', new Date(windowStart * 1000).toISOString().slice(0, 10).replaceAll('-', '/'))
       mkdirSync(folder, { recursive: true })
-      const text = [V2_HEADER, ...records(random, net, windowStart, perFile)].join('\n') + '\n'
+      const text = [V2_HEADER, ...records(random, net, windowStart, perFile, internet)].join('\n') + '\n'
       const name = `123456789012_vpcflowlogs_us-east-1_fl-0123456789abcdef0_${stamp}Z_${String(f).padStart(8, '0')}.log.gz`
       writeFileSync(join(folder, name), gzipSync(text))
     }

@@ -2,7 +2,8 @@
  * A seeded generator of realistic default-format (version 2) flow log records, shared by
  * the benchmark and the bundled sample bucket: a few hundred ENIs, each talking to a few
  * dozen of a few thousand addresses, skewed service ports, ephemeral ports 32768-60999 (Linux), both
- * directions of each conversation, about 5% REJECT and 1% NODATA or SKIPDATA.
+ * directions of each conversation, about 5% REJECT and 1% NODATA or SKIPDATA. Traffic that
+ * faces the internet adds probes from addresses never seen before, each a group of its own.
  */
 
 export const V2_HEADER =
@@ -42,6 +43,8 @@ export interface Network {
   readonly peers: readonly Host[]
   /** The few outside addresses that knock on closed ports. */
   readonly scanners: readonly string[]
+  /** An outside address not given before (a walk through all 2^32, from a seeded start). */
+  fresh(): string
 }
 
 /**
@@ -66,6 +69,16 @@ export function network(random: () => number, account: string, enis = 200, peers
     })),
     peers: hosts,
     scanners: Array.from({ length: Math.max(1, Math.floor(peers / 50)) }, () => `${[45, 185, 89][Math.floor(random() * 3)]}.${byte()}.${byte()}.${byte()}`),
+    fresh: freshAddresses(Math.floor(random() * 2 ** 32)),
+  }
+}
+
+/** Addresses that never repeat: an odd multiplier makes i -> i * m a permutation of 32-bit numbers. */
+function freshAddresses(start: number): () => string {
+  let i = start
+  return () => {
+    const n = Math.imul(i++, 0x9e3779b1) >>> 0
+    return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`
   }
 }
 
@@ -84,14 +97,23 @@ function service(random: () => number): readonly [number, number] {
 
 /**
  * `count` record lines (no header) for the 5-minute window starting at `windowStart`
- * (Unix seconds): records end inside the window, as AWS delivers them.
+ * (Unix seconds): records end inside the window, as AWS delivers them. A share `internet`
+ * of them (0 to 1) are probes from an address never seen before, each a group of its own.
  */
-export function* records(random: () => number, net: Network, windowStart: number, count: number): Generator<string> {
+export function* records(random: () => number, net: Network, windowStart: number, count: number, internet = 0): Generator<string> {
   let written = 0
+  let probes = 0
   while (written < count) {
     const eni = skewed(random, net.enis)
     const start = windowStart - 60 + Math.floor(random() * 240)
     const end = start + 60
+    if (probes < internet * (written + 1)) {
+      probes++
+      const port = PROBED[Math.floor(random() * PROBED.length)]
+      yield `2 ${net.account} ${eni.id} ${net.fresh()} ${eni.address} ${32768 + Math.floor(random() * 28232)} ${port} 6 1 44 ${start} ${end} REJECT OK`
+      written++
+      continue
+    }
     const roll = random()
     if (roll < 0.01) {
       yield `2 ${net.account} ${eni.id} - - - - - - - ${start} ${end} - ${roll < 0.007 ? 'NODATA' : 'SKIPDATA'}`
