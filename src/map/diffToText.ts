@@ -3,6 +3,7 @@
  * as `diff` marks lines) or NDJSON.
  */
 import type { MapChange, MapDiff, ServiceChange } from './diffMaps.js'
+import { bytes } from './mapToDot.js'
 import type { Volume } from './networkMap.js'
 
 /** Services named on a text line, per action, before `+N`. */
@@ -81,18 +82,6 @@ function services(list: readonly ServiceChange[]): string {
       return `${labels.slice(0, SHOWN_SERVICES).join(', ')}${more > 0 ? ` +${more}` : ''} ${action}`
     })
     .join('; ')
-}
-
-/** Bytes for people: `512 B`, `12.3 kB`, `4.1 GB` (powers of 1000). */
-function bytes(count: Volume['bytes']): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB']
-  let value = Number(count)
-  let unit = 0
-  while (value >= 999.95 && unit < units.length - 1) {
-    value /= 1000
-    unit++
-  }
-  return `${unit === 0 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`
 }
 
 /** How many times more (`x33.6`) or fewer (`/33.6`) bytes there are after. */
