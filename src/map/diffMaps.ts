@@ -75,11 +75,19 @@ export interface MapDiff {
    * cluster, the window spanning both. It shares their nodes and edges.
    */
   readonly map: NetworkMap
-  /** What became of the union's nodes and edges, by id; an unchanged one is not there. */
-  readonly status: {
-    readonly nodes: ReadonlyMap<string, ChangeStatus>
-    readonly edges: ReadonlyMap<string, ChangeStatus>
-  }
+  /** What became of the union's nodes and edges: `mapToDot(diff.map, { status: diff.status })` draws it. */
+  readonly status: MapStatus
+}
+
+/** What became of a map's nodes and edges between two periods, for the renderers to draw. */
+export interface MapStatus {
+  /** By node id; an unchanged node is not there. */
+  readonly nodes: ReadonlyMap<string, ChangeStatus>
+  /** By edge id; an unchanged edge is not there. */
+  readonly edges: ReadonlyMap<string, ChangeStatus>
+  /** The windows of the maps compared (Unix seconds), where they had any. */
+  readonly before?: NetworkMap['window']
+  readonly after?: NetworkMap['window']
 }
 
 /**
@@ -170,7 +178,7 @@ export function diffMaps(before: NetworkMap, after: NetworkMap, options: DiffMap
       nodes: union<MapNode>(before.nodes, after.nodes),
       edges: union<MapEdge>(before.edges, after.edges),
     },
-    status: { nodes: nodeStatus, edges: edgeStatus },
+    status: { nodes: nodeStatus, edges: edgeStatus, before: before.window, after: after.window },
   }
 }
 

@@ -1,5 +1,7 @@
 import { positiveInteger } from '../options.js'
 import { escape, quote } from '../toDot.js'
+import { CHANGE_COLORS, changeTitle, windowText } from './changeStyle.js'
+import type { ChangeStatus, MapStatus } from './diffMaps.js'
 import type { MapCluster, MapEdge, MapNode, NetworkMap } from './networkMap.js'
 import { totalBytes } from './toNetworkMap.js'
 
@@ -8,9 +10,45 @@ export interface MapToDotOptions {
   name?: string
   /** Services named on an edge's label before `+N`. Default 3. */
   services?: number
+  /**
+   * What became of each node and edge between two periods (`diffMaps(...).status`): new ones
+   * are drawn bold, vanished ones dashed and grey, changed ones as they are, the rest faded;
+   * labels say `new`, `gone` or `changed`, a legend says what the styles mean, and the title
+   * names both periods. Default: a plain map.
+   */
+  status?: MapStatus
 }
 
 const COLORS = { ACCEPT: '#2e7d32', REJECT: '#c62828', BOTH: '#ef6c00' } as const
+
+/** What a label says of a change. */
+const MARKS = { new: 'new', vanished: 'gone', changed: 'changed' } as const
+
+/** How a node of a diff's union map looks, on top of its kind's style. */
+const NODE_CHANGES = {
+  new: `penwidth=3, color="${CHANGE_COLORS.new}", fontcolor="${CHANGE_COLORS.new}"`,
+  vanished: `style="dashed,filled", fillcolor="#fafafa", color="${CHANGE_COLORS.vanished}", fontcolor="${CHANGE_COLORS.vanished}"`,
+  changed: 'penwidth=2',
+  unchanged: `color="#cfd8dc", fontcolor="${CHANGE_COLORS.unchanged}", fillcolor="#f7f9fa"`,
+} as const
+
+/** How an edge of a diff's union map looks, from its action's colour and its width by bytes. */
+const EDGE_CHANGES: Record<ChangeStatus | 'unchanged', (color: string, width: number) => { color: string; fontcolor: string; width: number; style?: string }> = {
+  new: (color, width) => ({ color, fontcolor: CHANGE_COLORS.new, width: width + 2, style: 'bold' }),
+  vanished: (_, width) => ({ color: CHANGE_COLORS.vanished, fontcolor: CHANGE_COLORS.vanished, width, style: 'dashed' }),
+  changed: (color, width) => ({ color, fontcolor: color, width }),
+  unchanged: (color, width) => ({ color: `${color}38`, fontcolor: CHANGE_COLORS.unchanged, width: width / 2 }),
+}
+
+/** The legend of a diff's union map, as a Graphviz HTML-like label. */
+const LEGEND = [
+  '<table border="0" cellborder="0" cellspacing="1" cellpadding="2">',
+  `<tr><td align="left"><font color="${CHANGE_COLORS.new}"><b>new</b></font>: only after (bold)</td></tr>`,
+  `<tr><td align="left"><font color="${CHANGE_COLORS.vanished}">gone</font>: only before (dashed, grey)</td></tr>`,
+  '<tr><td align="left"><b>changed</b>: new or vanished services, or bytes past the threshold</td></tr>',
+  `<tr><td align="left"><font color="${CHANGE_COLORS.unchanged}">faded: the same</font></td></tr>`,
+  '</table>',
+].join('')
 
 /** How each kind of node looks. */
 const NODE_STYLES: Record<MapNode['kind'], string> = {
@@ -39,9 +77,13 @@ export function mapToDot(map: NetworkMap, options: MapToDotOptions = {}): string
   const { name = 'vpcflow' } = options
   if (typeof name !== 'string') throw new TypeError(`name must be a string, got ${String(name)}`)
   const services = positiveInteger('services', options.services, 3)
+  const { status } = options
+  if (status !== undefined && !(status.nodes instanceof Map && status.edges instanceof Map)) {
+    throw new TypeError('status must be a MapStatus ({ nodes, edges } Maps of id to status), as diffMaps gives it')
+  }
   const out: string[] = [
     `digraph ${quote(name)} {`,
-    `  graph [rankdir=LR, newrank=true, ranksep=0.5, nodesep=0.12, fontname="Helvetica", fontsize=16, labelloc=t, labeljust=l, label=${quote(title(map))}];`,
+    `  graph [rankdir=LR, newrank=true, ranksep=0.5, nodesep=0.12, fontname="Helvetica", fontsize=16, labelloc=t, labeljust=l, label=${quote(status ? changeTitle(map, status) : title(map))}];`,
     '  node [fontname="Helvetica", fontsize=11, color="#546e7a", margin="0.12,0.06"];',
     '  edge [fontname="Helvetica", fontsize=9, arrowsize=0.7];',
   ]
@@ -52,7 +94,11 @@ export function mapToDot(map: NetworkMap, options: MapToDotOptions = {}): string
   const members = new Map<string | undefined, MapNode[]>()
   for (const node of map.nodes) members.set(node.cluster, [...(members.get(node.cluster) ?? []), node])
   const draw = (cluster: string | undefined, indent: string): void => {
-    for (const node of members.get(cluster) ?? []) out.push(`${indent}${quote(node.id)} [${NODE_STYLES[node.kind]}, label="${nodeLabel(node)}"];`)
+    for (const node of members.get(cluster) ?? []) {
+      const change = status && (status.nodes.get(node.id) ?? 'unchanged')
+      const label = `${nodeLabel(node)}${change === 'new' || change === 'vanished' ? `\\n${MARKS[change]}` : ''}`
+      out.push(`${indent}${quote(node.id)} [${NODE_STYLES[node.kind]}${change ? `, ${NODE_CHANGES[change]}` : ''}, label="${label}"];`)
+    }
     for (const child of children.get(cluster) ?? []) {
       out.push(
         `${indent}subgraph ${quote(`cluster_${child.id}`)} {`,
@@ -69,18 +115,21 @@ export function mapToDot(map: NetworkMap, options: MapToDotOptions = {}): string
   const kinds = new Map(map.nodes.map((node) => [node.id, node.kind]))
   map.edges.forEach((edge, i) => {
     const width = high > low ? 1 + (4 * (weights[i]! - low)) / (high - low) : 1.5
+    const change = status && (status.edges.get(edge.id) ?? 'unchanged')
+    const label = `${change && change !== 'unchanged' ? `${MARKS[change]}: ` : ''}${edgeLabel(edge, kinds, services)}`
+    const look = change ? EDGE_CHANGES[change](COLORS[edge.action], width) : { color: COLORS[edge.action], fontcolor: COLORS[edge.action], width }
     out.push(
-      `  ${quote(edge.from)} -> ${quote(edge.to)} [color="${COLORS[edge.action]}", fontcolor="${COLORS[edge.action]}", penwidth=${width.toFixed(2)}, label="${edgeLabel(edge, kinds, services)}"];`,
+      `  ${quote(edge.from)} -> ${quote(edge.to)} [color="${look.color}", fontcolor="${look.fontcolor}", penwidth=${look.width.toFixed(2)}${look.style ? `, style=${look.style}` : ''}, label="${label}"];`,
     )
   })
+  if (status) out.push(`  ${quote('vpcflow:legend')} [shape=plaintext, label=<${LEGEND}>];`)
   out.push('}', '')
   return out.join('\n')
 }
 
 /** `vpcflow map of s3://bucket/AWSLogs/, 2024-05-01 00:04 – 2024-05-03 21:08 UTC`. */
 function title(map: NetworkMap): string {
-  const time = (seconds: number): string => new Date(seconds * 1000).toISOString().slice(0, 16).replace('T', ' ')
-  const window = map.window && `${time(map.window.start)} – ${time(map.window.end)} UTC`
+  const window = windowText(map.window)
   const grouping = map.groupBy === 'address' ? '' : ` by ${map.groupBy}`
   return [`vpcflow map${grouping}${map.source === undefined ? '' : ` of ${map.source}`}`, window].filter(Boolean).join(', ')
 }

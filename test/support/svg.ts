@@ -5,6 +5,8 @@ const SVG_ELEMENTS = new Set(['svg', 'g', 'title', 'text', 'polygon', 'path', 'e
 const SVG_ATTRIBUTES = new Set([
   'width', 'height', 'viewBox', 'xmlns', 'xmlns:xlink', 'id', 'class', 'transform', 'fill', 'stroke', 'points', 'd',
   'x', 'y', 'cx', 'cy', 'rx', 'ry', 'text-anchor', 'font-family', 'font-size', 'xml:space', 'stroke-width', 'stroke-dasharray',
+  // what colours with an alpha and HTML-like labels (a diff's faded edges and legend) add
+  'stroke-opacity', 'fill-opacity', 'font-weight',
 ])
 
 export const unescapeXml = (text: string): string =>
