@@ -56,6 +56,13 @@ export interface ListLogFilesOptions {
   stallTimeout?: number
   /** Called for each object that is not listed: zero-byte objects and keys that are not flow log files. */
   onSkip?: (object: SkippedObject) => void
+  /**
+   * Called once when the store's listings disagree: a planned listing that finds no
+   * account folder under `AWSLogs/` where a plain listing finds keys in folders (some
+   * S3-compatible stores get delimiter listings of nested keys wrong) lists the folder
+   * whole instead, and says so here. Default: nothing is said.
+   */
+  onWarning?: (message: string) => void
   /** Stops the listing; the iteration then rejects with the signal's reason. */
   signal?: AbortSignal
 }
@@ -76,6 +83,7 @@ export function listLogFiles(options: ListLogFilesOptions): AsyncGenerator<LogFi
   const { client, bucket, prefix = '', accounts, regions } = options
   if (typeof prefix !== 'string') throw new TypeError(`prefix must be a string, got ${String(prefix)}`)
   const onSkip = callback('onSkip', options.onSkip)
+  const onWarning = callback('onWarning', options.onWarning)
   if (!client || typeof client.send !== 'function') throw new TypeError('client must be an S3Client')
   if (typeof bucket !== 'string' || bucket === '') throw new TypeError(`bucket must be a non-empty string, got ${String(bucket)}`)
   const start = options.start && validDate('start', options.start).getTime()
@@ -107,7 +115,7 @@ export function listLogFiles(options: ListLogFilesOptions): AsyncGenerator<LogFi
    * (the SDK retries errors, not silence), up to LIST_ATTEMPTS times in all.
    */
   async function page(
-    input: { Prefix: string; Delimiter?: string; StartAfter?: string; ContinuationToken?: string },
+    input: { Prefix: string; Delimiter?: string; StartAfter?: string; ContinuationToken?: string; MaxKeys?: number },
     signal = outer,
   ) {
     const { ListObjectsV2Command } = await s3Sdk()
@@ -213,12 +221,22 @@ export function listLogFiles(options: ListLogFilesOptions): AsyncGenerator<LogFi
   }
 
   async function* listFolders(root: string, signal: AbortSignal): AsyncGenerator<LogFile> {
-    const regionFolders: Array<{ folder: string; layout: Layout }> = []
-    for (const folder of await folders(root, signal)) {
+    const accountFolders = (await folders(root, signal)).flatMap((folder) => {
       const name = folder.slice(root.length, -1)
       const hive = /^aws-account-id=(\d{12})$/.exec(name)
       const account = hive ? hive[1]! : /^\d{12}$/.test(name) ? name : undefined
-      if (account === undefined || (accounts && !accounts.includes(account))) continue
+      return account === undefined ? [] : [{ folder, account, hive }]
+    })
+    if (accountFolders.length === 0 && (await nestedKeys(root, signal))) {
+      onWarning?.(
+        `${objectUrl({ bucket, key: root })}: the folder listing found no account folder, but a plain listing finds keys in folders: listing it whole (the store's delimiter listings look wrong)`,
+      )
+      yield* listAll(root, signal)
+      return
+    }
+    const regionFolders: Array<{ folder: string; layout: Layout }> = []
+    for (const { folder, account, hive } of accountFolders) {
+      if (accounts && !accounts.includes(account)) continue
       const layout: Layout = hive ? HIVE : DEFAULT
       for (const region of await folders(folder + layout.service, signal)) {
         const name = layout.region(region.slice(folder.length + layout.service.length, -1))
@@ -234,7 +252,12 @@ export function listLogFiles(options: ListLogFilesOptions): AsyncGenerator<LogFi
     }
   }
 
-  /** The files of one region folder whose day folders lie in the window. */
+  /** Whether a plain listing's first page under `root` has keys in folders below it (one request). */
+  async function nestedKeys(root: string, signal: AbortSignal): Promise<boolean> {
+    const listed = await page({ Prefix: root, MaxKeys: 1000 }, signal)
+    return (listed.Contents ?? []).some((object) => (object.Key ?? '').indexOf('/', root.length) >= 0)
+  }
+
   /** The files of one region folder whose day folders lie in the window, a page at a time. */
   async function* listDays(folder: string, layout: Layout, signal: AbortSignal): AsyncGenerator<LogFile[]> {
     const from = start === undefined ? undefined : folder + layout.day(new Date(start)).slice(0, -1)

@@ -95,11 +95,12 @@ export async function withSource<T>(
     verbose(`skipped ${objectUrl(object)}: ${object.reason}`)
   }
   let client: S3Client | undefined
+  const onWarning = (message: string): void => progress.log(`vpcflow: ${message}`)
 
   const logFiles = (): AsyncIterable<LogFile> =>
     pipe(
       source.kind === 's3'
-        ? listLogFiles({ client: client!, bucket: source.bucket, prefix: source.prefix, ...wholeDays(start, end), accounts, regions, onSkip, signal })
+        ? listLogFiles({ client: client!, bucket: source.bucket, prefix: source.prefix, ...wholeDays(start, end), accounts, regions, onSkip, onWarning, signal })
         : source.kind === 'file'
           ? fileItself(source.path, onSkip)
           : listLocalLogFiles({ dir: (source as { path: string }).path, onSkip, signal }),
