@@ -84,6 +84,18 @@ export function url(name: string) {
 }
 
 /**
+ * An S3 location, `s3://bucket/prefix/`, ending in a slash as Athena's result locations do.
+ *
+ * @example s3Url('--athena-output')('s3://my-athena-results/vpcflow') // 's3://my-athena-results/vpcflow/'
+ */
+export function s3Url(name: string) {
+  return (value: string): string => {
+    if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(value)) throw new UsageError(`${name} must be an s3://bucket/prefix/ location, got ${value}`)
+    return value.endsWith('/') ? value : `${value}/`
+  }
+}
+
+/**
  * A repeatable, comma-separated list of field names, at least one.
  *
  * @example fieldList('--key-fields')('srcaddr,dstaddr') // ['srcaddr', 'dstaddr']

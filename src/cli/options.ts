@@ -5,8 +5,8 @@
  */
 import { availableParallelism } from 'node:os'
 import { Option, type Command } from 'commander'
-import { DEFAULT_CONCURRENCY, DEFAULT_MAX_BYTES } from '../index.js'
-import { count, fieldList, list, size, time, url } from './arguments.js'
+import { DEFAULT_CONCURRENCY, DEFAULT_DATABASE, DEFAULT_MAX_BYTES } from '../index.js'
+import { count, fieldList, list, s3Url, size, time, url } from './arguments.js'
 import type { Context } from './command.js'
 
 /**
@@ -54,8 +54,8 @@ export function fetchOptions(command: Command): Command {
     .option('--max-bytes <size>', `bytes fetched ahead at most, e.g. 256MiB (default: ${DEFAULT_MAX_BYTES / 2 ** 20}MiB)`, size('--max-bytes'))
 }
 
-/** What `digestOptions` parses to: how records are read and grouped. */
-export interface DigestOptions {
+/** What `digestOptions` parses to: how records are read and grouped, and by which engine. */
+export interface DigestOptions extends EngineOptions {
   workers?: number
   lenient?: boolean
   window?: 'overall' | 'group'
@@ -63,14 +63,33 @@ export interface DigestOptions {
   fields?: string[]
 }
 
-/** How the digest reads and groups records. */
+/** How the digest reads and groups records, here or in Athena. */
 export function digestOptions(command: Command): Command {
-  return command
+  return engineOptions(command)
     .option('--workers <n>', `threads that read log files, a file each at a time (default: ${DEFAULT_WORKERS}, one per two cores up to 4)`, count('--workers'))
     .option('--lenient', 'skip malformed lines and unreadable objects, count them, and go on')
     .addOption(new Option('--window <window>', "each line's time window: the whole digest's, or its group's").choices(['overall', 'group']).default('overall'))
     .option('--key-fields <fields>', 'group on these fields only, e.g. srcaddr,dstaddr,dstport,protocol,action (default: all)', fieldList('--key-fields'))
     .option('--fields <fields>', 'the fields of text without a header line (default: those of version 2)', fieldList('--fields'))
+}
+
+/** What `engineOptions` parses to: where the digest is computed. */
+export interface EngineOptions {
+  engine?: 'local' | 'athena'
+  athenaOutput?: string
+  athenaDatabase?: string
+  athenaWorkgroup?: string
+  dryRun?: boolean
+}
+
+/** The engine of the digest: this machine, or Amazon Athena over the bucket. */
+export function engineOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--engine <engine>', 'where the digest is computed: here, or by Amazon Athena over the bucket (s3:// sources)').choices(['local', 'athena']).default('local'))
+    .option('--athena-output <url>', "--engine athena: where Athena writes results, e.g. s3://my-athena-results/vpcflow/ (default: the workgroup's)", s3Url('--athena-output'))
+    .option('--athena-database <name>', `--engine athena: the Glue database of the tables, made if missing (default: ${DEFAULT_DATABASE})`)
+    .option('--athena-workgroup <name>', '--engine athena: the workgroup the statements run in (default: primary)')
+    .option('--dry-run', '--engine athena: print the DDL and the query, and what the window holds, without running them')
 }
 
 /** What `commonOptions` parses to: the options of every command. */

@@ -2,6 +2,7 @@
  * The progress bar on standard error, shown only on a terminal, with messages written above it.
  */
 import { MultiBar } from 'cli-progress'
+import { athenaPrice } from '../index.js'
 import type { Context } from './command.js'
 import { redact } from './errors.js'
 
@@ -18,6 +19,8 @@ export interface Counts {
   records: number
   /** Set while Graphviz lays out the graph. */
   layout?: { edges: number; since: number }
+  /** Set once Athena runs a statement (--engine athena): its state, and the bytes it scanned. */
+  athena?: { statement: string; state: string; scanned: number }
 }
 
 /** What the bar is about: a listing, log files being fetched and digested, or a stream of text. */
@@ -50,6 +53,9 @@ export function progressBar({ stderr, atExit }: Context, enabled: boolean, shape
     let parts: string[]
     if (layout) {
       parts = [`laying out the graph: ${layout.edges.toLocaleString('en-US')} edges`, duration((Date.now() - layout.since) / 1000)]
+    } else if (counts.athena) {
+      const { statement, state, scanned } = counts.athena
+      parts = [`Athena ${statement}: ${state}`, `${bytes(scanned)} scanned (${dollars(athenaPrice(scanned))})`, `${counts.records.toLocaleString('en-US')} rows`, duration(seconds)]
     } else if (shape === 'listing') {
       parts = [`listing: ${counts.listed.toLocaleString('en-US')} log files`, bytes(counts.listedBytes), duration(seconds)]
     } else if (shape === 'stream') {
@@ -108,6 +114,11 @@ export function bytes(count: number): string {
     unit++
   }
   return `${unit === 0 ? count.toFixed(0) : count.toFixed(1)} ${units[unit]}`
+}
+
+/** A price in dollars for people: $0.0123. */
+export function dollars(amount: number): string {
+  return `$${amount < 1 ? amount.toPrecision(2) : amount.toFixed(2)}`
 }
 
 function duration(seconds: number): string {

@@ -19,10 +19,13 @@ import {
 } from '../index.js'
 import { objectUrl } from '../errors.js'
 import { s3Sdk } from '../s3Sdk.js'
+import { athenaPlanText, athenaText } from './athena.js'
+import { awsClient } from './aws.js'
 import type { Context } from './command.js'
 import { EmptyResult, usage, UsageError } from './errors.js'
 import { matching } from './matched.js'
-import { DEFAULT_WORKERS, type CommonOptions, type DigestOptions, type FetchOptions, type SourceOptions } from './options.js'
+import { DEFAULT_WORKERS, type CommonOptions, type DigestOptions, type EngineOptions, type FetchOptions, type SourceOptions } from './options.js'
+import { writeOutput } from './output.js'
 import { bytes, progressBar, tap, type Progress } from './progress.js'
 
 /** A command's source, as its argument names it. */
@@ -56,17 +59,19 @@ export interface OpenSource {
 
 /**
  * Opens the source named by `text` with the filters of `options`, runs `use` with it, then
- * stops the progress bar, closes the S3 client and says how much --lenient skipped.
+ * stops the progress bar, closes the S3 client and says how much --lenient skipped. With
+ * --engine athena the digest comes from Athena; with --dry-run the statements it would
+ * run are written instead, and `use` is not run.
  *
  * @example await withSource('examples/sample-bucket', options, context, 'files', (open) => writeOutput(context, open.digested(options), options.output, open.progress.stop))
  */
 export async function withSource<T>(
   text: string,
-  options: SourceOptions & CommonOptions,
+  options: SourceOptions & CommonOptions & EngineOptions,
   context: Context,
   use: (open: OpenSource) => Promise<T>,
   shape: 'listing' | 'digest' = 'digest',
-): Promise<T> {
+): Promise<T | undefined> {
   const { signal, now } = context
   const { start, end } = options
   if (start && start > (end ?? now)) {
@@ -81,6 +86,9 @@ export async function withSource<T>(
   if ((source.kind === 'stdin' || source.kind === 'file') && (start || end || accounts || regions || flowLogIds)) {
     throw new UsageError('--start, --end, --account, --region and --flow-log-id pick log files by name: they need an s3:// source or a folder')
   }
+  const athena = options.engine === 'athena'
+  if (athena && source.kind !== 's3') throw new UsageError('--engine athena reads a bucket: it needs an s3:// source')
+  if (options.dryRun && !athena) throw new UsageError('--dry-run shows what --engine athena would run: it needs --engine athena')
 
   const interactive = Boolean(context.stderr.isTTY) && !options.quiet
   const progress = progressBar(context, interactive, shape === 'listing' ? 'listing' : source.kind === 'stdin' || source.kind === 'file' ? 'stream' : 'files')
@@ -123,6 +131,7 @@ export async function withSource<T>(
     const onProgress = (records: number): void => {
       counts.records += records
     }
+    if (athena) return athenaText(source as { bucket: string; prefix: string }, { ...options, ...digestOptions }, client!, context, progress)
     const digester = usage(() => digest({ window, keyFields, fields, onError, workers, onProgress, signal }))
     if (source.kind === 'stdin') signal.addEventListener('abort', () => context.stdin.destroy(), { once: true })
     // Stored bodies go to digest whole: its workers inflate and read them side by side.
@@ -148,7 +157,8 @@ export async function withSource<T>(
   /** What an empty result says: no log files matched (and why), or none held a record. */
   const empty = (): string | undefined => {
     if (shape === 'digest' && (source.kind === 'stdin' || source.kind === 'file')) return counts.records === 0 ? `no records in ${text}` : undefined
-    const reason = matched.reason
+    // Athena's listing is its own: it counts the files, not why others were turned away.
+    const reason = athena ? (counts.listed === 0 ? `none under ${text} in the window, accounts, regions and flow logs asked for` : undefined) : matched.reason
     if (reason === 'none listed') {
       const hint = options.verbose ? '' : '; --verbose lists them'
       const others = skippedObjects > 0 ? ` (${skippedObjects} other object${skippedObjects === 1 ? '' : 's'}${hint})` : ''
@@ -160,6 +170,10 @@ export async function withSource<T>(
 
   try {
     if (source.kind === 's3') client = await s3Client(options, progress.log)
+    if (options.dryRun) {
+      await writeOutput(context, athenaPlanText(source as { bucket: string; prefix: string }, options, client!, context, progress), options.output, progress.stop)
+      return undefined
+    }
     const result = await use({ source, progress, verbose, logFiles, digested })
     const nothing = empty()
     if (nothing !== undefined) {
@@ -203,57 +217,10 @@ async function* singleFile(path: string, signal: AbortSignal): AsyncGenerator<St
   yield { file: { bucket: dirname(path), key: basename(path), path }, body: await readFile(path, { signal }) }
 }
 
-/**
- * An S3 client from the standard credential chain; us-east-1 when no region is configured
- * (redirects find the bucket's). A profile, given or in AWS_PROFILE, must give credentials:
- * if not, the error names it before any request. The SDK's warnings come through `warn`.
- */
+/** An S3 client from the standard credential chain, for --endpoint and --path-style too (see `awsClient`). */
 async function s3Client(options: CommonOptions, warn: (text: string) => void): Promise<S3Client> {
-  const config = {
-    profile: options.profile,
-    endpoint: options.endpoint,
-    forcePathStyle: options.pathStyle,
-    followRegionRedirects: true,
-    logger: sdkLogger(warn),
-  }
   // loaded only for a bucket: reading a folder or a file does without the SDK
   const { S3Client } = await s3Sdk()
-  let client = new S3Client(config)
-  const region = await client.config.region().catch(() => undefined)
-  if (!region) {
-    client.destroy()
-    client = new S3Client({ ...config, region: 'us-east-1' })
-  }
-  const profile = options.profile ?? process.env.AWS_PROFILE
-  if (profile !== undefined) {
-    await client.config.credentials().catch((error: unknown) => {
-      client.destroy()
-      const message = error instanceof Error ? error.message : String(error)
-      const reason = /from any providers/.test(message) ? 'not in the AWS config or credentials file, or it gives no credentials' : message
-      throw new Error(`profile ${profile}: ${reason}`, { cause: error })
-    })
-  }
-  return client
-}
-
-/**
- * The SDK's logger: requests are not logged; a warning is one line (the one about a profile
- * and keys both in the environment is said in a few words).
- */
-function sdkLogger(warn: (text: string) => void) {
-  const quiet = (): void => {}
-  return {
-    trace: quiet,
-    debug: quiet,
-    info: quiet,
-    error: quiet,
-    warn(message: unknown): void {
-      const text = String(message)
-      warn(
-        /Multiple credential sources/.test(text)
-          ? 'vpcflow: both AWS_PROFILE and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are set: the profile is used'
-          : `vpcflow: ${text.trim().replace(/\s*\n\s*/g, ' ')}`,
-      )
-    },
-  }
+  const s3 = { endpoint: options.endpoint, forcePathStyle: options.pathStyle, followRegionRedirects: true }
+  return awsClient((config) => new S3Client({ ...config, ...s3 }), options, warn)
 }
