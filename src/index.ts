@@ -27,6 +27,7 @@ export { diffToText, diffToNdjson } from './map/diffToText.js'
 export type { GroupBy, MapCluster, MapEdge, MapNode, NetworkMap, NodeKind, Service, Traffic, Volume } from './map/networkMap.js'
 export { toNetworkMap, buildNetworkMap, INTERNET_IN, INTERNET_OUT, MAX_NODE_ADDRESSES, type NetworkMapOptions } from './map/toNetworkMap.js'
 export { mapToDot, type MapToDotOptions } from './map/mapToDot.js'
+export { mapToHtml, mapHtml, type MapToHtmlOptions } from './map/mapToHtml.js'
 export { readNames, nameNodes, namesOfInterfaces, interfaceName, type NetworkInterfaceDescription } from './map/names.js'
 export {
   athenaDigest,
