@@ -3,9 +3,10 @@
  * opened from disk in headless Chromium and used as a person would, by clicks and typing.
  * Screenshots are left in test/output/ to look at.
  */
+import { fileURLToPath } from 'node:url'
 import { pipe } from 'it-pipe'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
-import { mapHtml, mapToHtml, type NetworkMap } from 'vpcflow'
+import { buildNetworkMap, digest, listLocalLogFiles, mapHtml, mapToHtml, prefetch, type NetworkMap } from 'vpcflow'
 import { collect } from './support/async.js'
 import { startBrowser, type Browser, type OpenPage } from './support/browser.js'
 import { edge, node, service, syntheticMap, volume } from './support/maps.js'
@@ -70,7 +71,7 @@ describe('in Node', () => {
     expect(pages).toHaveLength(2)
     const [first] = pages.map((page) => Buffer.from(page).toString('utf8'))
     expect(first).toMatch(/^<!doctype html>/)
-    expect(first).toContain('<title>vpcflow map of s3://shop-flow-logs/AWSLogs/</title>')
+    expect(first).toContain('<title>vpcflow map of s3://shop-flow-logs/AWSLogs/, 2024-12-01 00:00 – 2024-12-02 00:00 UTC</title>')
     const controller = new AbortController()
     const reason = new Error('stopped by the user')
     controller.abort(reason)
@@ -145,8 +146,9 @@ describe('in Chromium', () => {
     expect(drawn.edges.map((e) => `${e.from} -> ${e.to}`).sort()).toEqual(map.edges.map((e) => `${label(e.from)} -> ${label(e.to)}`).sort())
     const colors = new Map(drawn.edges.map((e, i) => [map.edges[i]!.action, e.color]))
     expect(new Set(colors.values()).size).toBe(3)
-    expect(colors.get('ACCEPT')).toBe('rgb(47,158,68)')
-    expect(colors.get('REJECT')).toBe('rgb(224,49,49)')
+    expect(colors.get('ACCEPT')).toBe('rgb(46,125,50)') // the SVG's green, red and orange
+    expect(colors.get('REJECT')).toBe('rgb(198,40,40)')
+    expect(colors.get('BOTH')).toBe('rgb(239,108,0)')
     const width = (from: string, to: string): number => drawn.edges.find((e) => e.from === label(from) && e.to === label(to))!.width
     expect(width('internet', '10.0.1.10')).toBeGreaterThan(width('10.0.2.22', 'aws:S3'))
     expect(width('10.0.2.22', 'aws:S3')).toBeGreaterThan(width('internet', '10.0.2.21'))
@@ -154,6 +156,24 @@ describe('in Chromium', () => {
     expect(legend).toContain('2024-12-01 00:00 – 2024-12-02 00:00 UTC')
     expect(legend).toContain('s3://shop-flow-logs/AWSLogs/')
     await opened.screenshot('small.png')
+    expect(opened.errors).toEqual([])
+    expect(opened.requests).toEqual([])
+  })
+
+  test('the bundled sample, mapped by the builder, is drawn whole', async () => {
+    const dir = fileURLToPath(new URL('../examples/sample-bucket/', import.meta.url))
+    const map = await buildNetworkMap(pipe(listLocalLogFiles({ dir }), prefetch(), digest()), { source: 'examples/sample-bucket' })
+    const opened = await open('sample', map)
+    const drawn = await opened.page.evaluate(() => ({
+      nodes: window.cy.nodes('[index >= 0]').filter((n) => n.visible()).map((n) => n.data('label') as string),
+      edges: window.cy.edges().length,
+      clusters: window.cy.nodes('.cluster').map((c) => c.data('label') as string),
+    }))
+    expect(drawn.nodes.sort()).toEqual(map.nodes.map((n) => n.label).sort())
+    expect(drawn.edges).toBe(map.edges.length)
+    expect(drawn.clusters.sort()).toEqual(map.clusters.map((c) => c.label).sort())
+    expect(map.clusters.length).toBeGreaterThan(0)
+    await opened.screenshot('sample.png')
     expect(opened.errors).toEqual([])
     expect(opened.requests).toEqual([])
   })
@@ -167,6 +187,8 @@ describe('in Chromium', () => {
     expect(await opened.page.evaluate(() => window.cy.$('.faded[index >= 0]').nodes().length)).toBe(5)
     await opened.page.locator('#search').fill('orders-DB') // a name inside a group, any case
     expect(await matches()).toEqual(['10.1.3.0/24'])
+    expect(await opened.page.evaluate(() => window.cy.$('.faded[index >= 0]').nodes().length)).toBe(6)
+    expect(await opened.page.evaluate(() => window.cy.edges().not('.faded').map((e) => e.data('label') as string).sort())).toEqual(['tcp/5432', 'tcp/5432, icmp'])
     await opened.page.locator('#search').fill('203.0.113.9') // an address inside the internet node
     expect(await matches()).toEqual(['internet'])
     await opened.screenshot('search.png')
@@ -278,7 +300,9 @@ describe('in Chromium', () => {
     const toggled = performance.now() - started
     await opened.page.locator('#search').fill('')
     await opened.page.locator('#rejected-only').uncheck()
-    await opened.page.evaluate(() => window.cy.zoom(1.5).center(window.cy.$('node[index = 3]')))
+    await opened.page.evaluate(() => {
+      window.cy.zoom(1.5).center(window.cy.$('node[index = 3]'))
+    })
     started = performance.now()
     const at = await drawnAt(opened, 'node[index = 3]')
     await opened.page.mouse.click(at.x, at.y)

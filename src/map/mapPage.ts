@@ -6,8 +6,10 @@
  * panel. Every value from the map reaches the page as text (`textContent`), never as markup.
  */
 
-/** Colours of the edges by action, shared by the graph's style and the legend. */
-const ACTION_COLORS = { accept: '#2f9e44', reject: '#e03131', both: '#f08c00' } as const
+import { COLORS } from './mapToDot.js'
+
+/** Colours of the edges by action, as in the SVG picture: the graph's style and the legend's. */
+const ACTION_COLORS = { accept: COLORS.ACCEPT, reject: COLORS.REJECT, both: COLORS.BOTH } as const
 
 export const PAGE_STYLE = String.raw`
 :root { color-scheme: light; --line: #d9dee4; --muted: #5f6b7a; --ink: #1f2933; --accent: #1c64d6; }
@@ -184,7 +186,7 @@ export const PAGE_SCRIPT = String.raw`
         width: large ? 'mapData(width, 1, 9, 0.5, 4)' : 'data(width)', 'curve-style': large ? 'straight' : 'bezier', 'control-point-step-size': 24, opacity: large ? 0.45 : 0.85,
         'target-arrow-shape': 'triangle', 'arrow-scale': 0.9, 'line-color': COLORS.accept, 'target-arrow-color': COLORS.accept,
         label: 'data(label)', 'font-size': 9, color: '#3e4c59', 'text-rotation': 'autorotate', 'min-zoomed-font-size': 8,
-        'text-background-color': '#ffffff', 'text-background-opacity': 0.85, 'text-background-padding': 1.5 } },
+        'text-outline-color': '#ffffff', 'text-outline-width': large ? 0 : 2, 'text-outline-opacity': 0.9 } },
       { selector: 'edge.reject', style: { 'line-color': COLORS.reject, 'target-arrow-color': COLORS.reject } },
       { selector: 'edge.both', style: { 'line-color': COLORS.both, 'target-arrow-color': COLORS.both } },
       { selector: 'node.match', style: { 'border-width': 4, 'border-color': '#1c64d6', 'background-color': '#d8e6fd', 'z-index': 20 } },
@@ -339,17 +341,23 @@ export const PAGE_SCRIPT = String.raw`
   var search = document.getElementById('search');
   var matchesText = document.getElementById('matches');
   var matched = cy.collection();
+  /** What stays clear while a search is on: the matches and their edges; null with no search. */
+  var kept = null;
+  var leaves = cy.nodes().not('.cluster');
+  /** Highlights the matches of the box's text; only elements whose state changes are restyled. */
   function find() {
     var query = search.value.trim().toLowerCase();
+    var next = query ? leaves.filter(function (node) { return haystacks[node.data('index')].indexOf(query) !== -1; }) : cy.collection();
+    var nextKept = query ? next.union(next.connectedEdges()) : null;
     cy.batch(function () {
-      cy.elements().removeClass('match faded');
-      matched = cy.collection();
-      if (!query) return;
-      matched = cy.nodes().not('.cluster').filter(function (node) { return haystacks[node.data('index')].indexOf(query) !== -1; });
-      matched.addClass('match');
-      cy.nodes().not('.cluster').not(matched).addClass('faded');
-      cy.edges().not(matched.connectedEdges()).addClass('faded');
+      matched.difference(next).removeClass('match');
+      next.difference(matched).addClass('match');
+      if (!nextKept) cy.$('.faded').removeClass('faded');
+      else if (!kept) leaves.union(cy.edges()).difference(nextKept).addClass('faded');
+      else { kept.difference(nextKept).addClass('faded'); nextKept.difference(kept).removeClass('faded'); }
     });
+    matched = next;
+    kept = nextKept;
     matchesText.textContent = query ? plural(matched.length, 'match', 'matches') : '';
   }
   search.addEventListener('input', find);
@@ -368,9 +376,7 @@ export const PAGE_SCRIPT = String.raw`
       cy.elements().removeClass('hidden');
       if (!rejectedOnly.checked) return;
       cy.edges('.accept').addClass('hidden');
-      var kept = cy.edges().not('.hidden').connectedNodes();
-      var leaves = cy.nodes().not('.cluster');
-      leaves.not(kept).addClass('hidden');
+      leaves.not(cy.edges().not('.hidden').connectedNodes()).addClass('hidden');
       cy.nodes('.cluster').filter(function (c) { return c.descendants().not('.cluster').not('.hidden').empty(); }).addClass('hidden');
     });
   }

@@ -19,7 +19,8 @@ export interface MapToDotOptions {
   status?: MapStatus
 }
 
-const COLORS = { ACCEPT: '#2e7d32', REJECT: '#c62828', BOTH: '#ef6c00' } as const
+/** Edge colours by action: green, red, orange for both. */
+export const COLORS = { ACCEPT: '#2e7d32', REJECT: '#c62828', BOTH: '#ef6c00' } as const
 
 /** What a label says of a change. */
 const MARKS = { new: 'new', vanished: 'gone', changed: 'changed' } as const
@@ -83,7 +84,7 @@ export function mapToDot(map: NetworkMap, options: MapToDotOptions = {}): string
   }
   const out: string[] = [
     `digraph ${quote(name)} {`,
-    `  graph [rankdir=LR, newrank=true, ranksep=0.5, nodesep=0.12, fontname="Helvetica", fontsize=16, labelloc=t, labeljust=l, label=${quote(status ? changeTitle(map, status) : title(map))}];`,
+    `  graph [rankdir=LR, newrank=true, ranksep=0.5, nodesep=0.12, fontname="Helvetica", fontsize=16, labelloc=t, labeljust=l, label=${quote(status ? changeTitle(map, status) : mapTitle(map))}];`,
     '  node [fontname="Helvetica", fontsize=11, color="#546e7a", margin="0.12,0.06"];',
     '  edge [fontname="Helvetica", fontsize=9, arrowsize=0.7];',
   ]
@@ -128,7 +129,7 @@ export function mapToDot(map: NetworkMap, options: MapToDotOptions = {}): string
 }
 
 /** `vpcflow map of s3://bucket/AWSLogs/, 2024-05-01 00:04 – 2024-05-03 21:08 UTC`. */
-function title(map: NetworkMap): string {
+export function mapTitle(map: NetworkMap): string {
   const window = windowText(map.window)
   const grouping = map.groupBy === 'address' ? '' : ` by ${map.groupBy}`
   return [`vpcflow map${grouping}${map.source === undefined ? '' : ` of ${map.source}`}`, window].filter(Boolean).join(', ')

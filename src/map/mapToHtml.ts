@@ -4,11 +4,13 @@ import { createRequire } from 'node:module'
 import { abortable } from '../abortable.js'
 import { abortSignal } from '../options.js'
 import { layoutMap, type Size } from './mapLayout.js'
+import { mapTitle } from './mapToDot.js'
 import { PAGE_BODY, PAGE_SCRIPT, PAGE_STYLE } from './mapPage.js'
-import type { MapEdge, NetworkMap, Volume } from './networkMap.js'
+import type { MapEdge, NetworkMap } from './networkMap.js'
+import { totalBytes } from './toNetworkMap.js'
 
 export interface MapToHtmlOptions {
-  /** The page's title. Default: `vpcflow map of ` and the map's source, or `vpcflow map`. */
+  /** The page's title. Default: the SVG picture's, `vpcflow map of s3://bucket/AWSLogs/, 2024-05-01 00:04 – 2024-05-03 21:08 UTC`. */
   title?: string
   /** Stops rendering; the iteration (or the promise) then rejects with the signal's reason. */
   signal?: AbortSignal
@@ -74,11 +76,11 @@ async function page(map: NetworkMap, { title, signal }: PageOptions): Promise<st
   const sizes = new Map(map.nodes.map((node) => [node.id, nodeSize(node.label)]))
   const [positions, cytoscape] = await Promise.all([layoutMap(map, sizes, signal), cytoscapeScript()])
   signal?.throwIfAborted()
-  const bytes = map.edges.map(edgeBytes)
+  const bytes = map.edges.map((edge) => BigInt(totalBytes(edge)))
   const logs = bytes.map((b) => Math.log10(1 + Number(b)))
   const [least, most] = [logs.reduce((a, b) => Math.min(a, b), Infinity), logs.reduce((a, b) => Math.max(a, b), -Infinity)]
   const model = {
-    title: title ?? (map.source === undefined ? 'vpcflow map' : `vpcflow map of ${map.source}`),
+    title: title ?? mapTitle(map),
     source: map.source,
     window: map.window,
     groupBy: map.groupBy,
@@ -137,12 +139,6 @@ function nodeSize(label: string): Size {
 
 const min = (a: bigint, b: bigint): bigint => (a < b ? a : b)
 const max = (a: bigint, b: bigint): bigint => (a > b ? a : b)
-
-/** All bytes of an edge, both ways, accepted and rejected, exact. */
-function edgeBytes(edge: MapEdge): bigint {
-  const volumes: Volume[] = [edge.forward.accepted, edge.forward.rejected, edge.reverse.accepted, edge.reverse.rejected]
-  return volumes.reduce((sum, volume) => sum + BigInt(volume.bytes), 0n)
-}
 
 /** The first services (most bytes first), then how many more: `tcp/443, tcp/8080 +3`. */
 function edgeLabel(edge: MapEdge): string {
