@@ -38,3 +38,4 @@ export {
   type AthenaPlan,
   type AthenaProgress,
 } from './athena/athenaDigest.js'
+export { ec2Names, type Ec2NamesOptions } from './map/ec2Names.js'

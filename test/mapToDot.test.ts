@@ -57,9 +57,9 @@ describe('mapToDot', () => {
     expect(both.color).toBe('#ef6c00')
     expect(both.label).toBe('tcp/443, tcp/22\\n1.0 GB, 2 packets (1 rejected)')
     const widths = ['10.0.2.9', '10.0.3.3', '10.0.4.4'].map((to) => Number(edges.get(`10.0.1.5 -> ${to}`)!.penwidth))
-    expect(widths[0]).toBe(5)
+    expect(widths[0]).toBe(4)
     expect(widths[2]).toBe(1)
-    expect(widths[1]).toBeCloseTo(1 + (4 * (6 - 3)) / (9 - 3), 1) // halfway in log10(bytes)
+    expect(widths[1]).toBeCloseTo(1 + (3 * (6 - 3)) / (9 - 3), 1) // halfway in log10(bytes)
   })
 
   test('clusters hold their nodes, accounts around VPCs', async () => {
@@ -98,5 +98,19 @@ describe('mapToDot', () => {
     expect(() => mapToDot(map, { services: 0 })).toThrow(new TypeError('services must be a positive integer, got 0'))
     expect(() => mapToDot(map, { name: 1 as never })).toThrow(/name must be a string/)
     expect(read(mapToDot(map, { services: 1, name: 'shop' })).graph.name).toBe('shop')
+    expect(() => mapToDot(map, { top: 1.5 })).toThrow(/top must be a positive integer/)
+  })
+
+  test('top draws the edges with the most bytes and the nodes they join; empty clusters are left out', async () => {
+    const map = await mapOf([
+      line('eni-a', '10.0.1.5', '10.0.2.9', 0, 443, 6, 1, 3000),
+      line('eni-b', '10.0.3.3', '10.0.2.9', 0, 443, 6, 1, 100),
+      line('eni-a', '10.0.1.5', '203.0.113.9', 0, 443, 6, 1, 2000),
+    ])
+    map.clusters.push({ id: 'vpc-empty', label: 'vpc-empty', kind: 'vpc' })
+    const drawn = read(mapToDot(map, { top: 2 }))
+    expect([...drawn.edges.keys()]).toEqual(['10.0.1.5 -> 10.0.2.9', '10.0.1.5 -> internet:out'])
+    expect([...drawn.nodes.keys()].sort()).toEqual(['10.0.1.5', '10.0.2.9', 'internet:out'])
+    expect(drawn.clusters.map((c) => c.name)).toEqual(['cluster_vpc-1'])
   })
 })

@@ -17,6 +17,13 @@ export interface MapToDotOptions {
    * names both periods. Default: a plain map.
    */
   status?: MapStatus
+  /** Draw only this many edges, those with the most bytes, and the nodes they join. Default: all. */
+  top?: number
+  /**
+   * The height to width ratio to stretch the drawing to (Graphviz's `ratio`: the shorter side
+   * grows, text keeps its size), e.g. 0.4 for a layout that came out wider than 2.5:1. Default: none.
+   */
+  ratio?: number
 }
 
 /** Edge colours by action: green, red, orange for both. */
@@ -64,7 +71,7 @@ const NODE_STYLES: Record<MapNode['kind'], string> = {
  * Draws the network map as a Graphviz DOT graph: left to right, clients before servers,
  * VPCs (and accounts, where there are several) as clusters; one edge per pair of groups,
  * green where all its traffic was accepted, red where all was rejected, orange for both,
- * wider with more bytes (log scale), labelled with its services by bytes (`tcp/443,
+ * wider with more bytes (1 to 4 points, by log10 of bytes), labelled with its services by bytes (`tcp/443,
  * tcp/8080 +3`) and its totals (`12.3 MB, 4,567 packets`; a scan: `REJECT, 2,314 sources`).
  * The source and time window are said once, in the title. Every value is escaped.
  *
@@ -82,9 +89,22 @@ export function mapToDot(map: NetworkMap, options: MapToDotOptions = {}): string
   if (status !== undefined && !(status.nodes instanceof Map && status.edges instanceof Map)) {
     throw new TypeError('status must be a MapStatus ({ nodes, edges } Maps of id to status), as diffMaps gives it')
   }
+  const top = positiveInteger('top', options.top, Infinity)
+  const { ratio } = options
+  if (ratio !== undefined && !(typeof ratio === 'number' && ratio > 0 && Number.isFinite(ratio))) throw new TypeError(`ratio must be a number above 0, got ${String(ratio)}`)
+  const edges =
+    top >= map.edges.length
+      ? map.edges
+      : map.edges
+          .map((edge) => ({ edge, bytes: totalBytes(edge) }))
+          .sort((a, b) => (a.bytes < b.bytes ? 1 : a.bytes > b.bytes ? -1 : 0))
+          .slice(0, top)
+          .map(({ edge }) => edge)
+  const joined = new Set(edges.flatMap((edge) => [edge.from, edge.to]))
+  const nodes = edges === map.edges ? map.nodes : map.nodes.filter((node) => joined.has(node.id))
   const out: string[] = [
     `digraph ${quote(name)} {`,
-    `  graph [rankdir=LR, newrank=true, ranksep=0.5, nodesep=0.12, fontname="Helvetica", fontsize=16, labelloc=t, labeljust=l, label=${quote(status ? changeTitle(map, status) : mapTitle(map))}];`,
+    `  graph [rankdir=LR, newrank=true, ranksep=0.45, nodesep=0.08,${ratio === undefined ? '' : ` ratio=${ratio},`} fontname="Helvetica", fontsize=16, labelloc=t, labeljust=l, label=${quote(status ? changeTitle(map, status) : mapTitle(map))}];`,
     '  node [fontname="Helvetica", fontsize=11, color="#546e7a", margin="0.12,0.06"];',
     '  edge [fontname="Helvetica", fontsize=9, arrowsize=0.7];',
   ]
@@ -93,14 +113,15 @@ export function mapToDot(map: NetworkMap, options: MapToDotOptions = {}): string
   const children = new Map<string | undefined, MapCluster[]>()
   for (const cluster of map.clusters) children.set(cluster.parent, [...(children.get(cluster.parent) ?? []), cluster])
   const members = new Map<string | undefined, MapNode[]>()
-  for (const node of map.nodes) members.set(node.cluster, [...(members.get(node.cluster) ?? []), node])
+  for (const node of nodes) members.set(node.cluster, [...(members.get(node.cluster) ?? []), node])
+  const drawn = (cluster: string): boolean => members.has(cluster) || (children.get(cluster) ?? []).some((child) => drawn(child.id))
   const draw = (cluster: string | undefined, indent: string): void => {
     for (const node of members.get(cluster) ?? []) {
       const change = status && (status.nodes.get(node.id) ?? 'unchanged')
       const label = `${nodeLabel(node)}${change === 'new' || change === 'vanished' ? `\\n${MARKS[change]}` : ''}`
       out.push(`${indent}${quote(node.id)} [${NODE_STYLES[node.kind]}${change ? `, ${NODE_CHANGES[change]}` : ''}, label="${label}"];`)
     }
-    for (const child of children.get(cluster) ?? []) {
+    for (const child of (children.get(cluster) ?? []).filter((child) => drawn(child.id))) {
       out.push(
         `${indent}subgraph ${quote(`cluster_${child.id}`)} {`,
         `${indent}  graph [label=${quote(child.label)}, style="rounded,filled", fillcolor="${child.kind === 'vpc' ? '#fafcff' : '#fdfdf6'}", color="#90a4ae", fontsize=12];`,
@@ -111,11 +132,11 @@ export function mapToDot(map: NetworkMap, options: MapToDotOptions = {}): string
   }
   draw(undefined, '  ')
 
-  const weights = map.edges.map((edge) => Math.log10(1 + Number(totalBytes(edge))))
+  const weights = edges.map((edge) => Math.log10(1 + Number(totalBytes(edge))))
   const [low, high] = [Math.min(...weights), Math.max(...weights)]
-  const kinds = new Map(map.nodes.map((node) => [node.id, node.kind]))
-  map.edges.forEach((edge, i) => {
-    const width = high > low ? 1 + (4 * (weights[i]! - low)) / (high - low) : 1.5
+  const kinds = new Map(nodes.map((node) => [node.id, node.kind]))
+  edges.forEach((edge, i) => {
+    const width = high > low ? 1 + (3 * (weights[i]! - low)) / (high - low) : 1.5
     const change = status && (status.edges.get(edge.id) ?? 'unchanged')
     const label = `${change && change !== 'unchanged' ? `${MARKS[change]}: ` : ''}${edgeLabel(edge, kinds, services)}`
     const look = change ? EDGE_CHANGES[change](COLORS[edge.action], width) : { color: COLORS[edge.action], fontcolor: COLORS[edge.action], width }
