@@ -3,6 +3,7 @@
  * is a usage error (exit code 2) before any work starts. Each takes the flag's name for
  * its message and returns commander's `(value, previous) => parsed`.
  */
+import { toNetworkMap, type GroupBy } from '../index.js'
 import { UsageError } from './errors.js'
 
 const ISO_TIME = /^(\d{4})-(\d\d)-(\d\d)(?:[T ](\d\d):(\d\d)(?::(\d\d)(?:\.\d+)?)?)?(Z|[+-]\d\d:?\d\d)?$/i
@@ -105,5 +106,21 @@ export function fieldList(name: string) {
     const fields = list(value, previous)
     if (fields.length === 0) throw new UsageError(`${name} needs at least one field name, e.g. srcaddr,dstaddr, got '${value}'`)
     return fields
+  }
+}
+
+/**
+ * A grouping of the map: address, subnet, vpc, account or cidr/N, as the library checks it.
+ *
+ * @example grouping('--group-by')('cidr/24') // 'cidr/24'
+ */
+export function grouping(name: string) {
+  return (value: string): GroupBy => {
+    try {
+      toNetworkMap({ groupBy: value as GroupBy }) // checks it, and starts nothing
+    } catch (error) {
+      throw error instanceof TypeError ? new UsageError(error.message.replace(/^groupBy/, name)) : error
+    }
+    return value as GroupBy
   }
 }

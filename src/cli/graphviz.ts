@@ -50,3 +50,16 @@ export async function layout(dot: string, signal: AbortSignal, onStart: () => vo
     await worker.terminate()
   }
 }
+
+/**
+ * The height to width ratio to stretch a layout to, so that it stays near a screen's shape:
+ * 0.4 for an SVG wider than 2.5:1, 2.5 for one taller than 1:2.5, undefined for one between.
+ *
+ * @example stretchOf('<svg width="900pt" height="100pt"') // 0.4
+ */
+export function stretchOf(svg: string): number | undefined {
+  const size = /<svg width="([\d.]+)pt" height="([\d.]+)pt"/.exec(svg)
+  if (!size) return undefined
+  const ratio = Number(size[2]) / Number(size[1])
+  return ratio < 0.4 ? 0.4 : ratio > 2.5 ? 2.5 : undefined
+}

@@ -5,8 +5,8 @@
  */
 import { availableParallelism } from 'node:os'
 import { Option, type Command } from 'commander'
-import { DEFAULT_CONCURRENCY, DEFAULT_DATABASE, DEFAULT_MAX_BYTES } from '../index.js'
-import { count, fieldList, list, s3Url, size, time, url } from './arguments.js'
+import { DEFAULT_CONCURRENCY, DEFAULT_DATABASE, DEFAULT_MAX_BYTES, type GroupBy } from '../index.js'
+import { count, fieldList, grouping, list, s3Url, size, time, url } from './arguments.js'
 import type { Context } from './command.js'
 
 /**
@@ -90,6 +90,21 @@ export function engineOptions(command: Command): Command {
     .option('--athena-database <name>', `--engine athena: the Glue database of the tables, made if missing (default: ${DEFAULT_DATABASE})`)
     .option('--athena-workgroup <name>', '--engine athena: the workgroup the statements run in (default: primary)')
     .option('--dry-run', '--engine athena: print the DDL and the query, and what the window holds, without running them')
+}
+
+/** What `mapOptions` parses to: how the network map is made. */
+export interface MapOptions {
+  groupBy?: GroupBy
+  keepPublic?: boolean
+  names?: string
+}
+
+/** What a node of the map is, and what it is called. */
+export function mapOptions(command: Command): Command {
+  return command
+    .option('--group-by <grouping>', 'what a node is: address, subnet, vpc, account or cidr/N, e.g. cidr/24 (default: address)', grouping('--group-by'))
+    .option('--keep-public', 'keep each public address as a node of its own (default: folded into internet)')
+    .option('--names <file|ec2>', 'name nodes from a file (the JSON of aws ec2 describe-network-interfaces, or address,name CSV), or live from EC2 with ec2')
 }
 
 /** What `commonOptions` parses to: the options of every command. */

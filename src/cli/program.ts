@@ -9,6 +9,7 @@ import { digest } from './digest.js'
 import { dot } from './dot.js'
 import { commanderError, details, EmptyResult, inCommandWords, Interrupted, line, redact, seeHelp, UsageError } from './errors.js'
 import { list } from './list.js'
+import { map } from './map.js'
 import { commonOptions, type CommonOptions } from './options.js'
 import { render } from './render.js'
 
@@ -16,7 +17,7 @@ const require = createRequire(import.meta.url)
 const { version } = require('../../package.json') as { version: string }
 
 /** The commands, in the order `vpcflow --help` lists them. */
-const COMMANDS: ReadonlyArray<CommandSpec<never>> = [list, digest, dot, render]
+const COMMANDS: ReadonlyArray<CommandSpec<never>> = [list, digest, dot, map, render]
 
 /** The commander program; `ran` is told which command runs and with what options. */
 function program(context: Context, ran: (name: string, options: CommonOptions) => void): Command {

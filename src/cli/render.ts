@@ -1,50 +1,71 @@
-/** `vpcflow render`: the digest drawn as an SVG picture, laid out by Graphviz in WebAssembly. */
+/** `vpcflow render`: the network map drawn as an SVG picture (or, with --records, every digest line), laid out by Graphviz in WebAssembly. */
 import { pipe } from 'it-pipe'
-import { toDot } from '../index.js'
+import { mapToDot, toDot } from '../index.js'
 import type { CommandSpec } from './command.js'
-import { graphOptions, type DotOptions } from './dot.js'
-import { layout } from './graphviz.js'
+import { usage } from './errors.js'
+import { layout, stretchOf } from './graphviz.js'
+import { mapCommandOptions, networkMapOf, type MapCommandOptions } from './map.js'
 import { writeOutput } from './output.js'
 import { withSource } from './source.js'
 
-/** A rendered graph with more edges than this is slow to lay out and hard to read: a warning suggests --top. */
+/** A rendered graph with more edges than this is slow to lay out and hard to read: a warning says what to do. */
 const LARGE_GRAPH_EDGES = 1000
 
 /** What `vpcflow render` parses its options to. */
-export interface RenderOptions extends DotOptions {
+export interface RenderOptions extends MapCommandOptions {
   dot?: string
+  records?: boolean
 }
 
-/** `vpcflow render <source>`: the SVG picture of the digest's graph, and its DOT source with --dot. */
+/** `vpcflow render <source>`: the SVG picture of the network map, or of the digest's lines with --records, and its DOT source with --dot. */
 export const render: CommandSpec<RenderOptions> = {
   name: 'render',
-  description: 'the digest drawn as an SVG picture (Graphviz in WebAssembly; nothing to install)',
+  description: 'the network map drawn as an SVG picture (Graphviz in WebAssembly; nothing to install)',
   examples: [
-    'vpcflow render s3://my-flow-logs/ --start -2h --top 200 -o graph.svg',
-    'vpcflow render examples/sample-bucket --dot graph.dot -o graph.svg',
-    'vpcflow render s3://flow-logs/ --endpoint http://localhost:9000 --path-style -o graph.svg',
+    'vpcflow render examples/sample-bucket -o map.svg',
+    'vpcflow render s3://my-flow-logs/ --start -2h --group-by subnet --names network-interfaces.json -o map.svg',
+    'vpcflow render s3://my-flow-logs/ --start -1d --group-by vpc --names ec2 -o vpcs.svg',
+    'vpcflow render examples/sample-bucket --records --top 100 --dot graph.dot -o graph.svg',
+    'vpcflow render s3://flow-logs/ --endpoint http://localhost:9000 --path-style -o map.svg',
   ],
-  notes: `A graph of more than ${LARGE_GRAPH_EDGES} edges gets a warning: it is slow to lay out and hard to read; --top keeps the heaviest.`,
+  notes: `A graph of more than ${LARGE_GRAPH_EDGES} edges gets a warning: it is slow to lay out and hard to read; --group-by draws fewer, larger groups, and --top keeps the heaviest edges.`,
   define(command, context) {
-    graphOptions(command, context).option('--dot <file>', 'also write the DOT source to this file')
+    mapCommandOptions(command, context)
+      .option('--records', 'draw every digest line as an edge between addresses, as vpcflow dot does, instead of the map')
+      .option('--dot <file>', 'also write the DOT source to this file')
   },
   run([source], options, context) {
     const { signal } = context
-    return withSource(source!, options, context, async ({ digested, progress, verbose }) => {
+    return withSource(source!, options, context, async (open) => {
+      const { progress, verbose } = open
       let graph = ''
-      for await (const chunk of pipe(digested(options), toDot({ top: options.top, signal }))) graph += Buffer.from(chunk).toString('utf8')
-      const edges = graph.split('\n').filter((statement) => statement.includes('" -> "')).length
+      let edges: number
+      let redraw: ((ratio: number) => string) | undefined
+      if (options.records) {
+        for await (const chunk of pipe(open.digested(options), toDot({ top: options.top, signal }))) graph += Buffer.from(chunk).toString('utf8')
+        edges = graph.split('\n').filter((statement) => statement.includes('" -> "')).length
+      } else {
+        const map = await networkMapOf(open, source!, options, context)
+        redraw = (ratio) => mapToDot(map, { top: options.top, ratio })
+        graph = usage(() => mapToDot(map, { top: options.top }))
+        edges = Math.min(map.edges.length, options.top ?? Infinity)
+      }
       // Records that draw nothing (NODATA, SKIPDATA) are said; no records at all, withSource says.
       if (edges === 0 && progress.counts.records > 0) progress.log('vpcflow: nothing to draw: the records make no edges, the picture is empty')
       if (edges > LARGE_GRAPH_EDGES && options.top === undefined) {
-        progress.log(`vpcflow: the graph has ${edges} edges, more than ${LARGE_GRAPH_EDGES}: it will be slow to lay out and hard to read; try --top 200`)
+        const advice = options.records ? 'try --top 200' : 'try --group-by subnet, or --top 200'
+        progress.log(`vpcflow: the graph has ${edges} edges, more than ${LARGE_GRAPH_EDGES}: it will be slow to lay out and hard to read; ${advice}`)
       }
-      if (options.dot) await writeOutput(context, [graph], options.dot, progress.stop)
-      const svg = await layout(graph, signal, () => {
+      const onStart = (): void => {
         progress.counts.layout = { edges, since: Date.now() }
         verbose(`laying out the graph: ${edges} edges`)
-      })
+      }
+      let svg = await layout(graph, signal, onStart)
+      // A map far wider than high (or the other way) is laid out again, stretched nearer a screen's shape.
+      const stretch = redraw && stretchOf(svg)
+      if (redraw && stretch) svg = await layout((graph = redraw(stretch)), signal, onStart)
       progress.counts.layout = undefined
+      if (options.dot) await writeOutput(context, [graph], options.dot, progress.stop)
       await writeOutput(context, [svg], options.output, progress.stop)
       if (options.output && !options.quiet) progress.log(`wrote ${options.dot ? `${options.dot} and ` : ''}${options.output}`)
     })

@@ -51,6 +51,8 @@ export interface OpenSource {
   readonly progress: Progress
   /** Writes a line to standard error if --verbose was given. */
   verbose(text: string): void
+  /** The regions of the log files read so far, as their names say. */
+  readonly regions: ReadonlySet<string>
   /** The log files that pass the filters; of a file, the file itself (if named as AWS names them). */
   logFiles(): AsyncIterable<LogFile>
   /** The digest of the source's records, as flow log text. */
@@ -104,6 +106,8 @@ export async function withSource<T>(
   }
   let client: S3Client | undefined
   const onWarning = (message: string): void => progress.log(`vpcflow: ${message}`)
+  const regionOfName = source.kind === 'file' ? parseLogFileKey(basename(source.path))?.region : undefined
+  const regionsRead = new Set<string>(regionOfName ? [regionOfName] : [])
 
   const logFiles = (): AsyncIterable<LogFile> =>
     pipe(
@@ -117,6 +121,7 @@ export async function withSource<T>(
       tap<LogFile>((file) => {
         counts.listed++
         counts.listedBytes += file.size
+        regionsRead.add(file.region)
       }),
       async function* (listed) {
         yield* listed
@@ -174,7 +179,7 @@ export async function withSource<T>(
       await writeOutput(context, athenaPlanText(source as { bucket: string; prefix: string }, options, client!, context, progress), options.output, progress.stop)
       return undefined
     }
-    const result = await use({ source, progress, verbose, logFiles, digested })
+    const result = await use({ source, progress, verbose, regions: regionsRead, logFiles, digested })
     const nothing = empty()
     if (nothing !== undefined) {
       if (options.failEmpty) throw new EmptyResult(nothing)
