@@ -315,11 +315,11 @@ describe('a local folder: the sample bucket', () => {
     expect(sorted(dotNodes(top.stdout))).toEqual(sorted([...new Set(kept.flatMap((edge) => [edge.from, edge.to]))]))
   })
 
-  test('render -o writes an SVG with every node and edge of the graph, and --dot its source', async () => {
+  test('render --records -o writes an SVG with every node and edge of the graph, and --dot its source', async () => {
     const dir = await folder('render')
     const [dot, render] = await Promise.all([
       runCli(['dot', SAMPLE, '--region', 'eu-west-1']),
-      runCli(['render', SAMPLE, '--region', 'eu-west-1', '-o', join(dir, 'graph.svg'), '--dot', join(dir, 'graph.dot')]),
+      runCli(['render', SAMPLE, '--records', '--region', 'eu-west-1', '-o', join(dir, 'graph.svg'), '--dot', join(dir, 'graph.dot')]),
     ])
     expect(render.code).toBe(0)
     expect(render.stderr).toBe(`wrote ${join(dir, 'graph.dot')} and ${join(dir, 'graph.svg')}\n`) // says where
@@ -420,7 +420,7 @@ describe('a single file and standard input', () => {
       lines.push(`2 123456789012 eni-1 10.0.0.${i % 60} 10.0.0.${(i * 7 + 3) % 61} 40000 ${i + 1} 6 1 ${100 + i} 1714557600 1714557660 ACCEPT OK`)
     }
     const dir = await folder('big-graph')
-    const child = spawnCli(['render', '-', '-o', join(dir, 'graph.svg'), '--verbose'], { input: `${lines.join('\n')}\n` })
+    const child = spawnCli(['render', '-', '--records', '-o', join(dir, 'graph.svg'), '--verbose'], { input: `${lines.join('\n')}\n` })
     const done = finished(child)
     // --verbose says when Graphviz has begun: Ctrl-C comes in the midst of the layout.
     await untilOutput(child.stderr, (text) => text.includes('laying out the graph: 1500 edges\n'))
