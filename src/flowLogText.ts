@@ -74,6 +74,21 @@ function isBlank(c: number): boolean {
   return c <= SPACE && (c === SPACE || c === TAB || c === CR)
 }
 
+/**
+ * A numeric field's value as `readFields` reads it: a whole number, -1 for `-`, BIG past
+ * 2^53, NaN for anything else. (`readFields` does the same inline, in its hot loop.)
+ */
+function wholeNumber(bytes: Buffer, start: number, end: number): number {
+  if (end - start === 1 && bytes[start] === DASH) return -1
+  let value = 0
+  for (let i = start; i < end; i++) {
+    const digit = bytes[i]! - 48
+    if (digit >>> 0 > 9) return NaN
+    value = value * 10 + digit
+  }
+  return end - start > 15 && value > Number.MAX_SAFE_INTEGER ? BIG : value
+}
+
 /** The error for a bad line, naming its object and line number. */
 export function lineError(record: Pick<RecordLine, 'source' | 'line'>, code: FlowLogErrorCode, reason: string): FlowLogError {
   const object = record.source && objectUrl(record.source)
@@ -148,8 +163,12 @@ export function textReader(options: TextReaderOptions): { push(chunk: LogText | 
     return count
   }
 
-  /** A header has only field-name tokens ([a-z][a-z0-9-]*), at least one of them a known field. */
-  function headerOf(bytes: Buffer, count: number): Format | undefined {
+  /**
+   * A header has only field-name tokens ([a-z][a-z0-9-]*). AWS writes one as the first line
+   * of every text object, whatever its fields: there that is enough; elsewhere (a stream,
+   * a later line) one of the tokens must be a field AWS documents.
+   */
+  function headerOf(bytes: Buffer, count: number, firstOfObject: boolean): Format | undefined {
     for (let f = 0; f < count; f++) {
       const c = bytes[starts[f]!]!
       if (c < 97 || c > 122) return undefined
@@ -159,7 +178,27 @@ export function textReader(options: TextReaderOptions): { push(chunk: LogText | 
       }
     }
     const fields = Array.from({ length: count }, (_, f) => bytes.toString('latin1', starts[f]!, ends[f]!))
-    return fields.some((name) => KNOWN_FIELDS.has(name)) ? formatOf(fields) : undefined
+    return firstOfObject || fields.some((name) => KNOWN_FIELDS.has(name)) ? formatOf(fields) : undefined
+  }
+
+  /**
+   * Reads a line with more blank-separated words than its format has fields when the format
+   * has one tag field: the words past the count are the tag value's, joined with the blanks
+   * between them. Fills the field arrays as `readFields` does and returns the format's count.
+   */
+  function joinTag(bytes: Buffer, start: number, end: number, current: Format): number {
+    const tag = current.tags[0]!
+    // Tokenizing may make the arrays larger (new ones): every number is read again below.
+    const extra = tokenize(bytes, start, end) - current.fields.length
+    ends[tag] = ends[tag + extra]!
+    for (let f = tag + 1; f < current.fields.length; f++) {
+      starts[f] = starts[f + extra]!
+      ends[f] = ends[f + extra]!
+    }
+    for (let f = 0; f < current.fields.length; f++) {
+      if (current.numeric[f] === 1) numbers[f] = wholeNumber(bytes, starts[f]!, ends[f]!)
+    }
+    return current.fields.length
   }
 
   /**
@@ -219,7 +258,7 @@ export function textReader(options: TextReaderOptions): { push(chunk: LogText | 
     if (i === end) return
     const first = bytes[i]!
     if (first >= 97 && first <= 122) {
-      const header = headerOf(bytes, tokenize(bytes, start, end))
+      const header = headerOf(bytes, tokenize(bytes, start, end), line === 1 && source !== undefined)
       if (header) {
         format = header
         onHeader?.(header)
@@ -227,9 +266,11 @@ export function textReader(options: TextReaderOptions): { push(chunk: LogText | 
       }
     }
     const current = format ?? headerless
-    const count = readFields(bytes, start, end, current)
+    let count = readFields(bytes, start, end, current)
+    if (count > current.fields.length && current.tags.length === 1) count = joinTag(bytes, start, end, current)
     if (count !== current.fields.length) {
-      return malformed(lineError({ source, line }, 'FIELD_COUNT', `expected ${current.fields.length} fields (${current.header}), found ${count}`))
+      const tags = count > current.fields.length && current.tags.length > 1 ? ': a tag value with blanks? with several tag fields it cannot be told where' : ''
+      return malformed(lineError({ source, line }, 'FIELD_COUNT', `expected ${current.fields.length} fields (${current.header}), found ${count}${tags}`))
     }
     for (let f = 0; f < count; f++) {
       if (current.numeric[f] === 0) continue

@@ -17,7 +17,7 @@ export { concatBodies, DEFAULT_MAX_TEXT_BYTES, type ConcatBodiesOptions, type St
 export { digest, DEFAULT_MAX_MEMORY, type DigestOptions } from './digest/digest.js'
 export { toDot, DOT_ATTRIBUTE_PREFIX, type ToDotOptions } from './toDot.js'
 export { FlowLogError, type ErrorLocation, type FlowLogErrorCode } from './errors.js'
-export { DEFAULT_FIELDS, KNOWN_FIELDS, type Format } from './format.js'
+export { DEFAULT_FIELDS, FIELDS, KNOWN_FIELDS, type FieldInfo, type Format } from './format.js'
 export { DEFAULT_MAX_LINE_LENGTH, type LogText } from './flowLogText.js'
 export { records, type FlowLogRecord, type RecordsOptions } from './records.js'
 export { toText, type ToTextOptions } from './toText.js'

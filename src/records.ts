@@ -42,6 +42,21 @@ export interface FlowLogRecord {
   flowDirection?: string
   trafficPath?: number
   rejectReason?: string
+  encryptionStatus?: number
+  resourceId?: string
+  interfaceType?: string
+  nextHopInterfaceId?: string
+  nextHopSubnetId?: string
+  nextHopAzId?: string
+  nextHopVpcId?: string
+  nextHopInterfaceType?: string
+  /** Tag values: they may hold blanks (see the README's Formats). */
+  instanceTag?: string
+  instanceTag2?: string
+  interfaceTag?: string
+  interfaceTag2?: string
+  asgTag?: string
+  asgTag2?: string
   [field: string]: string | number | bigint | undefined
 }
 

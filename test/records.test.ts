@@ -72,9 +72,9 @@ describe('records()', () => {
   })
 
   test('carries fields it does not know as strings under their own names', async () => {
-    const text = 'version srcaddr dstaddr encryption-status\n5 10.0.0.1 10.0.0.2 1\n'
+    const text = 'version srcaddr dstaddr future-status\n12 10.0.0.1 10.0.0.2 1\n'
     expect(await collect(pipe([text], records()))).toEqual([
-      { version: 5, srcaddr: '10.0.0.1', dstaddr: '10.0.0.2', 'encryption-status': '1' },
+      { version: 12, srcaddr: '10.0.0.1', dstaddr: '10.0.0.2', 'future-status': '1' },
     ])
   })
 

@@ -5,7 +5,7 @@
  */
 import type { FlowLogError } from '../errors.js'
 import { formatOf, type Format } from '../format.js'
-import { BIG, compare, DEFAULT_MAX_LINE_LENGTH, textReader, type LogText, type RecordLine } from '../flowLogText.js'
+import { BIG, compare, DEFAULT_MAX_LINE_LENGTH, lineError, textReader, type LogText, type RecordLine } from '../flowLogText.js'
 import { groupTable, widen, type Count, type GroupTable, type GroupTableParts, type LineLayout, type Span } from './groupTable.js'
 import { mergeRuns, type Run, type RunFolder } from './runs.js'
 
@@ -21,6 +21,17 @@ interface Plan extends LineLayout {
   readonly block: Block
   /** Positions of the fields that make the group key, in format order. */
   readonly keyPositions: Int32Array
+  /** Positions of the tag fields among them (a tag value may hold blanks). */
+  readonly keyTags: Int32Array
+}
+
+/** A key value must not hold blanks, which separate a digest line's fields: a tag value may (see textReader). */
+function noBlanks(record: RecordLine, p: number): void {
+  const value = record.bytes.toString('utf8', record.starts[p], record.ends[p])
+  if (/[ \t\r]/.test(value)) {
+    const field = record.format.fields[p]!
+    throw lineError(record, 'FIELD_COUNT', `${field} "${value.slice(0, 40)}" holds blanks, which a digest line cannot carry: group without it (keyFields)`)
+  }
 }
 
 /** Fields that are summed, spanned or OR-ed rather than part of the group key. */
@@ -93,6 +104,7 @@ export function createDigester(options: DigesterOptions) {
       plan = {
         block,
         keyPositions: Int32Array.from(format.fields.flatMap((field, i) => (isKey(field) ? [i] : []))),
+        keyTags: Int32Array.from(format.tags.filter((i) => isKey(format.fields[i]!))),
         numeric: format.numeric,
         isKey: Uint8Array.from(format.fields, (field) => (isKey(field) ? 1 : 0)),
         maxLineLength: DEFAULT_MAX_LINE_LENGTH,
@@ -125,6 +137,7 @@ export function createDigester(options: DigesterOptions) {
     const { bytes, starts, ends, numbers } = record
     const { logStatus, srcport, dstport, keyPositions } = plan
     if (logStatus >= 0 && !isOk(bytes, starts[logStatus]!, ends[logStatus]!)) return
+    for (let k = 0; k < plan.keyTags.length; k++) noBlanks(record, plan.keyTags[k]!)
 
     // The ephemeral port: the larger, srcport when equal. Where a port is 0 already (ICMP,
     // or a line of a digest) the ports stay as they are, so a digest of digests is the digest.
