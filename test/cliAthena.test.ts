@@ -99,11 +99,13 @@ describe('vpcflow --engine athena', () => {
     expect(athena.executions.at(-1)).toMatchObject({ state: 'CANCELLED', stopped: true })
   })
 
-  test('usage errors: a local source, --dry-run alone, a result location that is not s3://', async () => {
+  test('usage errors: a local source, Athena options without Athena and local ones with it, a result location that is not s3://', async () => {
     const folder = await runCli(['digest', 'examples/sample-bucket', '--engine', 'athena'], { env })
     expect(folder).toMatchObject({ code: 2, stderr: 'vpcflow: --engine athena reads a bucket: it needs an s3:// source (see vpcflow digest --help)\n' })
-    const dryRun = await runCli(['dot', source, '--dry-run'], { env })
-    expect(dryRun).toMatchObject({ code: 2, stderr: 'vpcflow: --dry-run shows what --engine athena would run: it needs --engine athena (see vpcflow dot --help)\n' })
+    const dryRun = await runCli(['dot', source, '--dry-run', '--athena-database', 'flows'], { env })
+    expect(dryRun).toMatchObject({ code: 2, stderr: 'vpcflow: --athena-database, --dry-run: for --engine athena, which is not given (see vpcflow dot --help)\n' })
+    const local = await runCli(['digest', source, ...athenaArgs(), '--workers', '2', '--lenient'], { env })
+    expect(local).toMatchObject({ code: 2, stderr: 'vpcflow: --workers, --lenient: for the local engine; Athena reads the objects itself (see vpcflow digest --help)\n' })
     const output = await runCli(['digest', source, '--engine', 'athena', '--athena-output', 'results/'], { env })
     expect(output.code).toBe(2)
     expect(output.stderr).toMatch(/--athena-output must be an s3:\/\/bucket\/prefix\/ location, got results\//)

@@ -24,7 +24,7 @@ import { awsClient } from './aws.js'
 import type { Context } from './command.js'
 import { EmptyResult, usage, UsageError } from './errors.js'
 import { matching } from './matched.js'
-import { DEFAULT_WORKERS, type CommonOptions, type DigestOptions, type EngineOptions, type FetchOptions, type SourceOptions } from './options.js'
+import { DEFAULT_WORKERS, type CommonOptions, type DigestOptions, type FetchOptions, type SourceOptions } from './options.js'
 import { writeOutput } from './output.js'
 import { bytes, progressBar, tap, type Progress } from './progress.js'
 
@@ -69,7 +69,7 @@ export interface OpenSource {
  */
 export async function withSource<T>(
   text: string,
-  options: SourceOptions & CommonOptions & EngineOptions,
+  options: SourceOptions & CommonOptions & FetchOptions & DigestOptions,
   context: Context,
   use: (open: OpenSource) => Promise<T>,
   shape: 'listing' | 'digest' = 'digest',
@@ -90,7 +90,11 @@ export async function withSource<T>(
   }
   const athena = options.engine === 'athena'
   if (athena && source.kind !== 's3') throw new UsageError('--engine athena reads a bucket: it needs an s3:// source')
-  if (options.dryRun && !athena) throw new UsageError('--dry-run shows what --engine athena would run: it needs --engine athena')
+  const given = (flags: Record<string, unknown>): string[] => Object.entries(flags).flatMap(([flag, value]) => (value === undefined ? [] : [flag]))
+  const athenaOnly = given({ '--athena-output': options.athenaOutput, '--athena-database': options.athenaDatabase, '--athena-workgroup': options.athenaWorkgroup, '--dry-run': options.dryRun })
+  if (!athena && athenaOnly.length > 0) throw new UsageError(`${athenaOnly.join(', ')}: for --engine athena, which is not given`)
+  const localOnly = given({ '--concurrency': options.concurrency, '--max-bytes': options.maxBytes, '--workers': options.workers, '--lenient': options.lenient, '--fields': options.fields })
+  if (athena && localOnly.length > 0) throw new UsageError(`${localOnly.join(', ')}: for the local engine; Athena reads the objects itself`)
 
   const interactive = Boolean(context.stderr.isTTY) && !options.quiet
   const progress = progressBar(context, interactive, shape === 'listing' ? 'listing' : source.kind === 'stdin' || source.kind === 'file' ? 'stream' : 'files')
