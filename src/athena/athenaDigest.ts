@@ -111,9 +111,7 @@ export const DEFAULT_DATABASE = 'vpcflow'
  */
 export function athenaDigest(options: AthenaDigestOptions): AsyncGenerator<Uint8Array> {
   const settings = validate(options)
-  const { client, signal } = settings
-  // digest checks window and keyFields as it would for the objects themselves.
-  const local = digest({ window: options.window, keyFields: options.keyFields, signal })
+  const { client, local } = settings
   return (async function* () {
     const plan = await planOf(settings)
     if (plan.tables.length === 0) return
@@ -140,9 +138,7 @@ export function athenaDigest(options: AthenaDigestOptions): AsyncGenerator<Uint8
  * ```
  */
 export function planAthenaDigest(options: AthenaDigestOptions): Promise<AthenaPlan> {
-  const settings = validate(options)
-  digest({ window: options.window, keyFields: options.keyFields })
-  return planOf(settings)
+  return planOf(validate(options))
 }
 
 type Settings = ReturnType<typeof validate>
@@ -167,6 +163,9 @@ function validate(options: AthenaDigestOptions) {
       throw new TypeError(`${name} must be a non-empty array of ids, got ${JSON.stringify(list)}`)
     }
   }
+  const signal = abortSignal('signal', options.signal)
+  // The rows go through digest, which checks window and keyFields as it would for the objects themselves.
+  const local = digest({ window: options.window, keyFields, signal })
   const { pollInterval = DEFAULT_POLL_INTERVAL } = options
   if (typeof pollInterval !== 'function' && (typeof pollInterval !== 'number' || !Number.isFinite(pollInterval) || pollInterval < 0)) {
     throw new TypeError(`pollInterval must be a number of milliseconds >= 0 or a function, got ${String(pollInterval)}`)
@@ -185,7 +184,8 @@ function validate(options: AthenaDigestOptions) {
     outputLocation,
     pollInterval: typeof pollInterval === 'function' ? pollInterval : doubling(pollInterval),
     onProgress: callback('onProgress', options.onProgress),
-    signal: abortSignal('signal', options.signal),
+    signal,
+    local,
   }
 }
 
