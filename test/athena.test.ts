@@ -7,29 +7,23 @@ import type { AthenaClient } from '@aws-sdk/client-athena'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { planAthenaDigest } from 'vpcflow'
-import { startAthena, type AthenaEndpoint } from './support/athena.js'
-import { athenaClient, athenaText, FORMATS, localDigest, putFlowLogs, type FlowLogSpec, type Selection } from './support/athenaBucket.js'
+import type { AthenaEndpoint } from './support/athena.js'
+import { athenaText, FORMATS, localDigest, putFlowLogs, startAthenaWorld, type AthenaWorld, type FlowLogSpec, type Selection } from './support/athenaBucket.js'
 import { LAYOUTS } from './support/flowLogs.js'
-import { closeAll, createBucket, s3Client, startS3rver, type S3Server } from './support/s3.js'
+import { createBucket } from './support/s3.js'
 
 const A = '111122223333'
 const B = '444455556666'
-let s3server: S3Server
+let world: AthenaWorld
 let s3: S3Client
 let athena: AthenaEndpoint
 let client: AthenaClient
 
 beforeAll(async () => {
-  s3server = await startS3rver()
-  s3 = s3Client(s3server.endpoint)
-  athena = await startAthena(s3server.directory)
-  client = athenaClient(athena.endpoint)
+  world = await startAthenaWorld()
+  ;({ s3, athena, client } = world)
 })
-afterAll(async () => {
-  client?.destroy()
-  await athena?.stop()
-  await closeAll(s3, s3server)
-})
+afterAll(() => world?.stop())
 
 /** A fresh bucket holding these flow logs, each from `from` to `to`. */
 async function bucketOf(name: string, specs: readonly FlowLogSpec[], from: Date, to: Date, options: { minutes?: number; count?: number } = {}) {

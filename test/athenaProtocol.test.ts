@@ -9,25 +9,23 @@ import type { S3Client } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { athenaDigest, athenaPrice, FlowLogError, planAthenaDigest, type AthenaProgress } from 'vpcflow'
 import { doubling, MAX_POLL_INTERVAL } from '../src/athena/queryExecution.js'
-import { startAthena, type AthenaEndpoint, type State } from './support/athena.js'
-import { athenaClient, athenaText, FORMATS, localDigest, putFlowLogs } from './support/athenaBucket.js'
+import type { AthenaEndpoint, State } from './support/athena.js'
+import { athenaText, FORMATS, localDigest, putFlowLogs, startAthenaWorld, type AthenaWorld } from './support/athenaBucket.js'
 import { collectText } from './support/text.js'
 import { fileKey, HEADER } from './support/flowLogs.js'
-import { closeAll, createBucket, putObjects, s3Client, startS3rver, type S3Server } from './support/s3.js'
+import { createBucket, putObjects } from './support/s3.js'
 
 const BUCKET = 'protocol'
 const ACCOUNT = '111122223333'
-let s3server: S3Server
+let world: AthenaWorld
 let s3: S3Client
 let athena: AthenaEndpoint
 let client: AthenaClient
 let expected: string
 
 beforeAll(async () => {
-  s3server = await startS3rver()
-  s3 = s3Client(s3server.endpoint)
-  athena = await startAthena(s3server.directory)
-  client = athenaClient(athena.endpoint)
+  world = await startAthenaWorld()
+  ;({ s3, athena, client } = world)
   await createBucket(s3, BUCKET)
   const specs = [
     { account: ACCOUNT, region: 'us-east-1', flowLogId: 'fl-0a', layout: 'default' as const, header: FORMATS.v2 },
@@ -36,11 +34,7 @@ beforeAll(async () => {
   await putFlowLogs(s3, BUCKET, specs, new Date('2024-05-01T10:00Z'), new Date('2024-05-01T12:00Z'))
   expected = await localDigest(s3, { bucket: BUCKET })
 })
-afterAll(async () => {
-  client?.destroy()
-  await athena?.stop()
-  await closeAll(s3, s3server)
-})
+afterAll(() => world?.stop())
 beforeEach(() => {
   athena.script = () => undefined
 })
@@ -151,6 +145,15 @@ describe('running the statements', () => {
 })
 
 describe('stopping', () => {
+  /** Aborts once the next request of `operation` has come, before it is answered. */
+  const abortAtNext = (operation: string, abort: () => void): void => {
+    const hold = athena.hold(operation)
+    void hold.reached.then(() => {
+      abort()
+      hold.release()
+    })
+  }
+
   /** Aborts the digest when `when` says, then checks that it rejected with the reason and that no query runs. */
   async function abortWhen(when: (abort: () => void, progress: AthenaProgress) => void, setup: (abort: () => void) => void = () => {}): Promise<void> {
     const controller = new AbortController()
@@ -186,13 +189,7 @@ describe('stopping', () => {
     const stops = athena.count('StopQueryExecution')
     await abortWhen(
       () => {},
-      (abort) => {
-        const hold = athena.hold('StartQueryExecution')
-        void hold.reached.then(() => {
-          abort()
-          hold.release()
-        })
-      },
+      (abort) => abortAtNext('StartQueryExecution', abort),
     )
     expect(athena.executions.at(-1)!.state).toBe('CANCELLED')
     expect(athena.count('StopQueryExecution')).toBe(stops + 1)
@@ -214,26 +211,14 @@ describe('stopping', () => {
   test('while GetQueryExecution is in flight: the query is stopped', async () => {
     scriptQuery(['RUNNING'])
     await abortWhen((abort, progress) => {
-      if (progress.step === 'query' && progress.state === 'RUNNING') {
-        const hold = athena.hold('GetQueryExecution')
-        void hold.reached.then(() => {
-          abort()
-          hold.release()
-        })
-      }
+      if (progress.step === 'query' && progress.state === 'RUNNING') abortAtNext('GetQueryExecution', abort)
     })
     expect(athena.executions.at(-1)).toMatchObject({ state: 'CANCELLED', stopped: true })
   })
 
   test('while the results are read: the query has ended, nothing is left running', async () => {
     await abortWhen((abort, progress) => {
-      if (progress.step === 'query' && progress.state === 'SUCCEEDED') {
-        const hold = athena.hold('GetQueryResults')
-        void hold.reached.then(() => {
-          abort()
-          hold.release()
-        })
-      }
+      if (progress.step === 'query' && progress.state === 'SUCCEEDED') abortAtNext('GetQueryResults', abort)
     })
     expect(athena.executions.at(-1)!.state).toBe('SUCCEEDED')
   })

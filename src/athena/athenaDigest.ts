@@ -1,6 +1,7 @@
 import type { AthenaClient, QueryExecutionState } from '@aws-sdk/client-athena'
 import type { S3Client } from '@aws-sdk/client-s3'
-import { digest } from '../digest/digest.js'
+import { digest, type DigestOptions } from '../digest/digest.js'
+import type { ListLogFilesOptions } from '../listLogFiles.js'
 import { abortSignal, callback, validDate } from '../options.js'
 import { discover } from './discover.js'
 import { digestFormat, digestQuery, type FlowLogTable } from './query.js'
@@ -8,29 +9,19 @@ import { DEFAULT_POLL_INTERVAL, doubling, runQuery, type QueryContext } from './
 import { queryResults } from './queryResults.js'
 import { createDatabaseStatement, createTableStatement } from './tables.js'
 
-export interface AthenaDigestOptions {
+/**
+ * What to read, as for `listLogFiles` (`bucket`, `prefix`, `start`, `end`, `accounts`,
+ * `regions`), and how to digest it, as for `digest`.
+ */
+export interface AthenaDigestOptions
+  extends Pick<ListLogFilesOptions, 'bucket' | 'prefix' | 'start' | 'end' | 'accounts' | 'regions'>,
+    Pick<DigestOptions, 'keyFields' | 'window'> {
   /** The Athena client the statements run with. */
   client: AthenaClient
-  /** The S3 client that lists the log files and reads a header of each flow log, as for `listLogFiles`. */
+  /** The S3 client that lists the log files and reads a header of each flow log. */
   s3: S3Client
-  /** The bucket flow logs are delivered to. */
-  bucket: string
-  /** Only keys under this, as for `listLogFiles`, e.g. `AWSLogs/`. Default: the whole bucket. */
-  prefix?: string
-  /** Only files whose time (the start of their 5-minute window) is at or after this. */
-  start?: Date
-  /** Only files whose time is at or before this. */
-  end?: Date
-  /** Only files of these accounts. */
-  accounts?: readonly string[]
-  /** Only files of these regions. */
-  regions?: readonly string[]
   /** Only files of these flow logs. */
   flowLogIds?: readonly string[]
-  /** As for `digest`: group on these fields only. Default: every field present. */
-  keyFields?: readonly string[]
-  /** As for `digest`: `overall` (the default) or `group`. */
-  window?: 'overall' | 'group'
   /** The Glue database the tables are made in (and made, if missing). Default `vpcflow`. */
   database?: string
   /** The Athena workgroup the statements run in. Default: the account's `primary`. */

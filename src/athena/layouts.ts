@@ -24,59 +24,42 @@ export interface Layout {
 export const ACCOUNT_COLUMN = 'aws_account_id'
 export const REGION_COLUMN = 'aws_region'
 
-const two = (n: number): string => String(n).padStart(2, '0')
-const parts = (time: Date) => ({
-  y: String(time.getUTCFullYear()),
-  m: two(time.getUTCMonth() + 1),
-  d: two(time.getUTCDate()),
-  h: two(time.getUTCHours()),
-})
+/**
+ * A moment (UTC) as partition projection writes it with a Java DateTimeFormatter
+ * pattern: `yyyy`, `MM`, `dd`, `HH`, and text between single quotes as it is.
+ */
+function formatDate(time: Date, pattern: string): string {
+  const two = (n: number): string => String(n).padStart(2, '0')
+  const fields: Record<string, string> = {
+    yyyy: String(time.getUTCFullYear()),
+    MM: two(time.getUTCMonth() + 1),
+    dd: two(time.getUTCDate()),
+    HH: two(time.getUTCHours()),
+  }
+  return (pattern.match(/'[^']*'|yyyy|MM|dd|HH|[^'yMdH]+/g) ?? []).map((token) => (token.startsWith("'") ? token.slice(1, -1) : (fields[token] ?? token))).join('')
+}
+
+/** A layout whose time folders are what `dateFormat` writes. */
+function layout(name: LayoutName, dateFormat: string, folders: string): Layout {
+  const timeColumn = dateFormat.includes('HH') ? 'hour' : 'day'
+  return {
+    name,
+    timeColumn,
+    dateFormat,
+    unit: timeColumn === 'hour' ? 'HOURS' : 'DAYS',
+    template: `${folders}/\${${timeColumn}}`,
+    folder: (time) => formatDate(time, dateFormat),
+  }
+}
+
+const PLAIN_FOLDERS = '${aws_account_id}/vpcflowlogs/${aws_region}'
+const HIVE_FOLDERS = 'aws-account-id=${aws_account_id}/aws-service=vpcflowlogs/aws-region=${aws_region}'
 
 const LAYOUTS: Record<LayoutName, Layout> = {
-  default: {
-    name: 'default',
-    timeColumn: 'day',
-    dateFormat: 'yyyy/MM/dd',
-    unit: 'DAYS',
-    template: '${aws_account_id}/vpcflowlogs/${aws_region}/${day}',
-    folder: (time) => {
-      const { y, m, d } = parts(time)
-      return `${y}/${m}/${d}`
-    },
-  },
-  hourly: {
-    name: 'hourly',
-    timeColumn: 'hour',
-    dateFormat: 'yyyy/MM/dd/HH',
-    unit: 'HOURS',
-    template: '${aws_account_id}/vpcflowlogs/${aws_region}/${hour}',
-    folder: (time) => {
-      const { y, m, d, h } = parts(time)
-      return `${y}/${m}/${d}/${h}`
-    },
-  },
-  hive: {
-    name: 'hive',
-    timeColumn: 'day',
-    dateFormat: "'year='yyyy'/month='MM'/day='dd",
-    unit: 'DAYS',
-    template: 'aws-account-id=${aws_account_id}/aws-service=vpcflowlogs/aws-region=${aws_region}/${day}',
-    folder: (time) => {
-      const { y, m, d } = parts(time)
-      return `year=${y}/month=${m}/day=${d}`
-    },
-  },
-  'hive-hourly': {
-    name: 'hive-hourly',
-    timeColumn: 'hour',
-    dateFormat: "'year='yyyy'/month='MM'/day='dd'/hour='HH",
-    unit: 'HOURS',
-    template: 'aws-account-id=${aws_account_id}/aws-service=vpcflowlogs/aws-region=${aws_region}/${hour}',
-    folder: (time) => {
-      const { y, m, d, h } = parts(time)
-      return `year=${y}/month=${m}/day=${d}/hour=${h}`
-    },
-  },
+  default: layout('default', 'yyyy/MM/dd', PLAIN_FOLDERS),
+  hourly: layout('hourly', 'yyyy/MM/dd/HH', PLAIN_FOLDERS),
+  hive: layout('hive', "'year='yyyy'/month='MM'/day='dd", HIVE_FOLDERS),
+  'hive-hourly': layout('hive-hourly', "'year='yyyy'/month='MM'/day='dd'/hour='HH", HIVE_FOLDERS),
 }
 
 const PLAIN = /^((.*)\d{12}\/vpcflowlogs\/[a-z0-9-]+\/)\d{4}\/\d\d\/\d\d\/(\d\d\/)?[^/]+$/

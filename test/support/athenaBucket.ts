@@ -12,7 +12,8 @@ import { athenaDigest, byFlowLogId, digest, filterLogFiles, listLogFiles, prefet
 import { seeded } from '../../bench/generator.js'
 import { fileKey, type Layout } from './flowLogs.js'
 import { toParquet } from './parquet.js'
-import { fastRetryStrategy, putObjects } from './s3.js'
+import { startAthena, type AthenaEndpoint } from './athena.js'
+import { closeAll, fastRetryStrategy, putObjects, s3Client, startS3rver, type S3Server } from './s3.js'
 import { collectText } from './text.js'
 
 /** The fields of formats by version, as AWS added them. */
@@ -125,6 +126,35 @@ export function athenaClient(endpoint: string): AthenaClient {
     credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
     retryStrategy: fastRetryStrategy(3),
   })
+}
+
+/** The S3 test server, the Athena test endpoint over its objects, and a client of each. */
+export interface AthenaWorld {
+  readonly s3server: S3Server
+  readonly s3: S3Client
+  readonly athena: AthenaEndpoint
+  readonly client: AthenaClient
+  /** Destroys the clients and stops the servers. */
+  stop(): Promise<void>
+}
+
+/** Starts the S3 test server and the Athena test endpoint over it. */
+export async function startAthenaWorld(): Promise<AthenaWorld> {
+  const s3server = await startS3rver()
+  const s3 = s3Client(s3server.endpoint)
+  const athena = await startAthena(s3server.directory)
+  const client = athenaClient(athena.endpoint)
+  return {
+    s3server,
+    s3,
+    athena,
+    client,
+    async stop() {
+      client.destroy()
+      await athena.stop()
+      await closeAll(s3, s3server)
+    },
+  }
 }
 
 export type Selection = Pick<AthenaDigestOptions, 'bucket' | 'prefix' | 'start' | 'end' | 'accounts' | 'regions' | 'flowLogIds' | 'keyFields' | 'window'>
