@@ -74,8 +74,8 @@ describe('the digest Athena computes is the local digest', () => {
     expect(plan.tables.map((table) => table.layout.name).sort()).toEqual(['default', 'hive', 'hive-hourly', 'hourly'])
   })
 
-  test('custom formats of versions 3 to 8, and one without version, side by side in the same folders', async () => {
-    const versions = [['v3', 3], ['v4', 4], ['v5', 5], ['v6', 6], ['v7', 7], ['v8', 8], ['noVersion', 2]] as const
+  test('custom formats of versions 3 to 8 and 11, and one without version, side by side in the same folders', async () => {
+    const versions = [['v3', 3], ['v4', 4], ['v5', 5], ['v6', 6], ['v7', 7], ['v8', 8], ['v11', 11], ['noVersion', 2]] as const
     const specs = versions.map(([name, version], i) => ({ account: A, region: 'us-east-1', flowLogId: `fl-1${i}`, layout: 'default' as const, header: FORMATS[name], version }))
     const bucket = await bucketOf('custom-formats', specs, day('2024-05-01T10:00Z'), day('2024-05-01T14:00Z'))
     const { athena: text, local } = await both({ bucket })
@@ -123,6 +123,14 @@ describe('the digest Athena computes is the local digest', () => {
     // The text flow log alone is read: its table reads the Parquet files as text, which "$path" leaves out.
     const { athena: text, local } = await both({ bucket, flowLogIds: ['fl-34'] })
     expect(text).toBe(local)
+  })
+
+  test('a text format with a tag field is refused: its values may hold blanks, which a space-separated table cannot read', async () => {
+    const specs = [{ account: A, region: 'us-east-1', flowLogId: 'fl-35', layout: 'default' as const, header: `${FORMATS.v2} instance-tag`, version: 11 }]
+    const bucket = await bucketOf('tags', specs, day('2024-05-01T10:00Z'), day('2024-05-01T11:00Z'))
+    const started = athena.count('StartQueryExecution')
+    await expect(athenaText(client, s3, { bucket })).rejects.toThrow(/_fl-35_20240501T1000Z_h000000\.log\.gz: its format has instance-tag, tag values that may hold blanks/)
+    expect(athena.count('StartQueryExecution')).toBe(started)
   })
 
   describe('digest options', () => {

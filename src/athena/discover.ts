@@ -108,6 +108,13 @@ export async function discover(options: DiscoveryOptions): Promise<Discovery> {
   const tables = new Map<string, FlowLogTable>()
   all.forEach((flowLog, i) => {
     const definition: TableDefinition = { ...flowLog.place, format: formatOf(fields[i]!) }
+    const { format, storage } = definition
+    if (storage === 'text' && format.tags.length > 0) {
+      const tags = format.tags.map((position) => format.fields[position]).join(', ')
+      throw new Error(
+        `${objectUrl(flowLog.sample)}: its format has ${tags}, tag values that may hold blanks, which a space-separated Athena table cannot tell from the blanks between fields: digest it without Athena, or have it delivered as Parquet`,
+      )
+    }
     const name = tableName(definition)
     const table = tables.get(name)
     const union = <T>(a: readonly T[], b: Iterable<T>): T[] => [...new Set([...a, ...b])].sort()

@@ -8,6 +8,7 @@ import { gzipSync } from 'node:zlib'
 import { AthenaClient } from '@aws-sdk/client-athena'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { pipe } from 'it-pipe'
+import { NUMERIC_FIELDS } from '../../src/format.js'
 import { athenaDigest, byFlowLogId, digest, filterLogFiles, listLogFiles, prefetch, type AthenaDigestOptions } from 'vpcflow'
 import { seeded } from '../../bench/generator.js'
 import { fileKey, type Layout } from './flowLogs.js'
@@ -25,6 +26,7 @@ export const FORMATS = {
   v6: 'version resource-type account-id tgw-id tgw-attachment-id tgw-src-vpc-account-id tgw-dst-vpc-account-id tgw-src-vpc-id tgw-dst-vpc-id tgw-src-subnet-id tgw-dst-subnet-id tgw-src-eni tgw-dst-eni tgw-src-az-id tgw-dst-az-id tgw-pair-attachment-id srcaddr dstaddr srcport dstport protocol packets bytes start end log-status type packets-lost-no-route packets-lost-blackhole packets-lost-mtu-exceeded packets-lost-ttl-expired tcp-flags region flow-direction pkt-src-aws-service pkt-dst-aws-service',
   v7: 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status ecs-cluster-arn ecs-cluster-name ecs-container-instance-arn ecs-container-instance-id ecs-container-id ecs-second-container-id ecs-service-name ecs-task-definition-arn ecs-task-arn ecs-task-id',
   v8: 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status reject-reason tcp-flags',
+  v11: 'version srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status reject-reason resource-id encryption-status interface-type next-hop-interface-id next-hop-vpc-id',
   noVersion: 'instance-id interface-id srcaddr dstaddr pkt-srcaddr pkt-dstaddr',
 } as const
 
@@ -84,7 +86,7 @@ export function records(spec: FlowLogSpec, time: Date, count: number, random: ()
         case 'reject-reason': return pick(random, ['BPA', '-'])
         case 'resource-type': return 'TransitGateway'
         default:
-          if (field.startsWith('packets-lost-')) return pick(random, ['0', '3'])
+          if (NUMERIC_FIELDS.has(field)) return pick(random, ['0', '3', '-'])
           return pick(random, [`${field}-1`, '-'])
       }
     }
