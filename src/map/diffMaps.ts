@@ -4,6 +4,7 @@
  * factor; and the union of both maps, with what became of each node and edge, to draw.
  */
 import type { GroupBy, MapCluster, MapEdge, MapNode, NetworkMap, Traffic, Volume } from './networkMap.js'
+import { add, compareCounts } from './toNetworkMap.js'
 
 /** A change's default factor: bytes ten times more, or ten times fewer. */
 export const DEFAULT_THRESHOLD = 10
@@ -199,7 +200,7 @@ function services(edge: MapEdge): Map<string, Service> {
       ['ACCEPT', forward.accepted, reverse.accepted],
       ['REJECT', forward.rejected, reverse.rejected],
     ] as const) {
-      const volume = { bytes: sum(one.bytes, other.bytes), packets: sum(one.packets, other.packets) }
+      const volume = { bytes: add(one.bytes, other.bytes), packets: add(one.packets, other.packets) }
       if (volume.bytes === 0 && volume.packets === 0) continue
       found.set(`${protocol}/${port}/${action}`, { protocol, port, label, action, volume })
     }
@@ -221,14 +222,7 @@ function volumeOf(edge: Traffic | undefined): Volume {
 
 function total(traffic: Traffic, count: keyof Volume): number | bigint {
   const { forward, reverse } = traffic
-  return sum(sum(forward.accepted[count], forward.rejected[count]), sum(reverse.accepted[count], reverse.rejected[count]))
-}
-
-/** An exact sum: a number while it is safe, a bigint past 2^53. */
-function sum(a: number | bigint, b: number | bigint): number | bigint {
-  if (typeof a === 'number' && typeof b === 'number' && Number.isSafeInteger(a + b)) return a + b
-  const exact = BigInt(a) + BigInt(b)
-  return exact <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(exact) : exact
+  return add(add(forward.accepted[count], forward.rejected[count]), add(reverse.accepted[count], reverse.rejected[count]))
 }
 
 /** A factor >= 1 as an exact fraction: every finite double is one, with a power of two below. */
@@ -277,10 +271,6 @@ const ORDER: Readonly<Record<MapChange['change'], number>> = { new: 0, vanished:
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
-}
-
-function compareCounts(a: number | bigint, b: number | bigint): number {
-  return a === b ? 0 : BigInt(a) < BigInt(b) ? -1 : 1
 }
 
 function inOrder(a: MapChange, b: MapChange): number {

@@ -128,7 +128,7 @@ function mapSettings(options: NetworkMapOptions): Settings {
 type Count = number | bigint
 
 /** A sum, exact: a number while it is safe, a bigint past 2^53. */
-function add(a: Count, b: Count): Count {
+export function add(a: Count, b: Count): Count {
   if (typeof a === 'number' && typeof b === 'number') {
     const sum = a + b
     if (sum <= Number.MAX_SAFE_INTEGER) return sum
