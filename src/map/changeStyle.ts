@@ -2,6 +2,17 @@
 import type { MapStatus } from './diffMaps.js'
 import type { NetworkMap } from './networkMap.js'
 
+/** A renderer's `status` option: undefined, or a MapStatus as diffMaps gives it; else a TypeError naming it. */
+export function statusOption(status: MapStatus | undefined): MapStatus | undefined {
+  if (status !== undefined && !(status.nodes instanceof Map && status.edges instanceof Map)) {
+    throw new TypeError('status must be a MapStatus ({ nodes, edges } Maps of id to status), as diffMaps gives it')
+  }
+  return status
+}
+
+/** What a label says of a change. */
+export const CHANGE_MARKS = { new: 'new', vanished: 'gone', changed: 'changed' } as const
+
 /** New things stand out in violet (apart from the green, red and orange of actions); vanished ones are grey; unchanged text fades. */
 export const CHANGE_COLORS = { new: '#6a1b9a', vanished: '#9e9e9e', unchanged: '#90a4ae' } as const
 

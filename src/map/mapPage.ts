@@ -6,6 +6,7 @@
  * panel. Every value from the map reaches the page as text (`textContent`), never as markup.
  */
 
+import { CHANGE_COLORS } from './changeStyle.js'
 import { COLORS } from './mapToDot.js'
 
 /** Colours of the edges by action, as in the SVG picture: the graph's style and the legend's. */
@@ -63,6 +64,9 @@ a.go:hover { text-decoration: underline; }
 .shape.vpc { background: #f1f5fb; border: 1.5px dashed #7a93b8; border-radius: 3px; }
 .shape.account { background: #fbf8f1; border: 1.5px dashed #b29a62; border-radius: 3px; }
 .hint { color: var(--muted); }
+.badge.new { background: ${CHANGE_COLORS.new}; } .badge.vanished { background: ${CHANGE_COLORS.vanished}; } .badge.changed { background: #37474f; } .badge.same { background: #b0bec5; }
+.swatch.new { border-color: ${CHANGE_COLORS.new}; border-top-width: 6px; } .swatch.vanished { border-color: ${CHANGE_COLORS.vanished}; border-top-style: dashed; }
+.swatch.changed { border-color: #37474f; } .swatch.same { border-color: #cfd8dc; }
 `
 
 export const PAGE_BODY = String.raw`
@@ -91,6 +95,9 @@ export const PAGE_SCRIPT = String.raw`
   'use strict';
   var model = JSON.parse(document.getElementById('vpcflow-map').textContent);
   var COLORS = ${JSON.stringify(ACTION_COLORS)};
+  var CHANGE = ${JSON.stringify(CHANGE_COLORS)};
+  /** What a diff's badge and legend call each change. */
+  var CHANGE_TEXT = { new: 'new', vanished: 'gone', changed: 'changed', same: 'the same' };
   var LIST_LIMIT = 200;
 
   // Text and numbers ----------------------------------------------------------------
@@ -148,14 +155,14 @@ export const PAGE_SCRIPT = String.raw`
       group: 'nodes',
       data: { id: 'n' + i, index: i, label: n.label, w: n.size.width, h: n.size.height, parent: n.cluster !== undefined ? clusterIds.get(n.cluster) : undefined },
       position: n.position,
-      classes: n.kind,
+      classes: n.kind + (n.change ? ' ' + n.change : ''),
     });
   });
   model.edges.forEach(function (e, i) {
     elements.push({
       group: 'edges',
       data: { id: 'e' + i, index: i, source: nodeIds.get(e.from), target: nodeIds.get(e.to), width: e.width, label: e.label },
-      classes: e.action.toLowerCase(),
+      classes: e.action.toLowerCase() + (e.change ? ' ' + e.change : ''),
     });
   });
   var large = model.nodes.length > 300 || model.edges.length > 1000;
@@ -189,6 +196,14 @@ export const PAGE_SCRIPT = String.raw`
         'text-outline-color': '#ffffff', 'text-outline-width': large ? 0 : 2, 'text-outline-opacity': 0.9 } },
       { selector: 'edge.reject', style: { 'line-color': COLORS.reject, 'target-arrow-color': COLORS.reject } },
       { selector: 'edge.both', style: { 'line-color': COLORS.both, 'target-arrow-color': COLORS.both } },
+      // A diff's union map: what is new stands out, what vanished is dashed and grey, the rest fades.
+      { selector: 'node.new', style: { 'border-width': 4, 'border-color': CHANGE.new, color: CHANGE.new, 'font-weight': 700, 'z-index': 10 } },
+      { selector: 'node.vanished', style: { 'border-style': 'dashed', 'border-color': CHANGE.vanished, 'background-color': '#fafafa', color: CHANGE.vanished } },
+      { selector: 'node.same', style: { opacity: 0.55 } },
+      { selector: 'edge.new', style: { width: 'mapData(width, 1, 9, 4, 12)', opacity: 1, color: CHANGE.new, 'font-weight': 700, 'z-index': 10 } },
+      { selector: 'edge.changed', style: { opacity: 1, 'font-weight': 700, 'z-index': 5 } },
+      { selector: 'edge.vanished', style: { 'line-style': 'dashed', 'line-color': CHANGE.vanished, 'target-arrow-color': CHANGE.vanished, color: CHANGE.vanished, opacity: 0.9 } },
+      { selector: 'edge.same', style: { opacity: 0.2, color: CHANGE.unchanged } },
       { selector: 'node.match', style: { 'border-width': 4, 'border-color': '#1c64d6', 'background-color': '#d8e6fd', 'z-index': 20 } },
       { selector: '.faded', style: { opacity: 0.15, 'text-opacity': 0.3 } },
       { selector: 'edge.faded', style: { opacity: 0.06, 'text-opacity': 0 } },
@@ -216,16 +231,24 @@ export const PAGE_SCRIPT = String.raw`
       el('span', { class: 'key' }, [el('span', { class: 'shape aws-service' }), 'AWS service']),
       el('span', { class: 'key' }, [el('span', { class: 'shape account' }), 'account']),
     ]);
-    document.getElementById('legend').append(
+    var periods = model.periods;
+    var changes = periods && el('div', { class: 'keys', id: 'changes' }, ['new', 'vanished', 'changed', 'same'].map(function (change) {
+      return el('span', { class: 'key' }, [el('span', { class: 'swatch ' + change }), CHANGE_TEXT[change]]);
+    }));
+    var legendBox = document.getElementById('legend');
+    legendBox.append.apply(legendBox, [
       el('dl', {}, [
-        el('dt', { text: 'Time' }), el('dd', { id: 'window', text: windowText(model.window) }),
+        periods ? el('dt', { text: 'Before' }) : el('dt', { text: 'Time' }),
+        el('dd', { id: 'window', text: windowText(periods ? periods.before : model.window) }),
+        periods ? el('dt', { text: 'After' }) : null, periods ? el('dd', { id: 'after', text: windowText(periods.after) }) : null,
         el('dt', { text: 'Source' }), el('dd', { id: 'source', text: model.source === undefined ? 'not named' : model.source }),
         el('dt', { text: 'Nodes' }), el('dd', { text: plural(model.nodes.length, 'node', 'nodes') + ' by ' + model.groupBy + ', ' + plural(model.edges.length, 'edge', 'edges') }),
         el('dt', { text: 'Width' }), el('dd', { text: w ? 'bytes, log scale: ' + bytesText(w.least) + ' thinnest, ' + bytesText(w.most) + ' thickest' : 'bytes, log scale' }),
       ]),
-      keys,
-    );
+    ].concat(changes ? [changes] : [], [keys]));
   }
+  /** What became of a node or an edge of a diff, as a badge; nothing on a plain map. */
+  function changeBadge(item) { return item.change ? el('span', { class: 'badge ' + item.change, text: CHANGE_TEXT[item.change] }) : null; }
   legend();
 
   // Details ---------------------------------------------------------------------------------
@@ -274,7 +297,7 @@ export const PAGE_SCRIPT = String.raw`
       addTo(sent.accepted, e.reverse.accepted); addTo(sent.rejected, e.reverse.rejected); });
     var cluster = n.cluster !== undefined ? model.clusters.find(function (c) { return c.id === n.cluster; }) : undefined;
     var parts = [
-      el('h2', { text: n.label }),
+      el('h2', {}, [n.label, n.change ? ' ' : null, changeBadge(n)]),
       el('p', { class: 'sub', text: [n.label !== n.id ? n.id : null, KIND_TEXT[n.kind] || n.kind, cluster ? 'in ' + cluster.label : null].filter(Boolean).join(' \u00b7 ') }),
       el('h3', { text: 'Traffic' }),
       table(['', 'sent', 'received'], [
@@ -309,6 +332,7 @@ export const PAGE_SCRIPT = String.raw`
     details.replaceChildren(
       el('h2', {}, [go(edge.source(), nodeLabel(e.from)), ' \u2192 ', go(edge.target(), nodeLabel(e.to))]),
       el('p', { class: 'sub' }, [
+        changeBadge(e), e.change ? ' ' : null,
         el('span', { class: 'badge ' + e.action.toLowerCase(), text: e.action === 'BOTH' ? 'accepted and rejected' : e.action === 'ACCEPT' ? 'accepted' : 'rejected' }),
         ' ' + [plural(e.sources, 'client', 'clients'), plural(e.targets, 'server', 'servers'), plural(e.records, 'digest line', 'digest lines')].join(' \u00b7 '),
       ]),

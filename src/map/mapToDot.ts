@@ -1,6 +1,6 @@
 import { positiveInteger } from '../options.js'
 import { escape, quote } from '../toDot.js'
-import { CHANGE_COLORS, changeTitle, windowText } from './changeStyle.js'
+import { CHANGE_COLORS, CHANGE_MARKS, changeTitle, statusOption, windowText } from './changeStyle.js'
 import type { ChangeStatus, MapStatus } from './diffMaps.js'
 import type { MapCluster, MapEdge, MapNode, NetworkMap } from './networkMap.js'
 import { totalBytes } from './toNetworkMap.js'
@@ -28,9 +28,6 @@ export interface MapToDotOptions {
 
 /** Edge colours by action: green, red, orange for both. */
 export const COLORS = { ACCEPT: '#2e7d32', REJECT: '#c62828', BOTH: '#ef6c00' } as const
-
-/** What a label says of a change. */
-const MARKS = { new: 'new', vanished: 'gone', changed: 'changed' } as const
 
 /** How a node of a diff's union map looks, on top of its kind's style. */
 const NODE_CHANGES = {
@@ -85,10 +82,7 @@ export function mapToDot(map: NetworkMap, options: MapToDotOptions = {}): string
   const { name = 'vpcflow' } = options
   if (typeof name !== 'string') throw new TypeError(`name must be a string, got ${String(name)}`)
   const services = positiveInteger('services', options.services, 3)
-  const { status } = options
-  if (status !== undefined && !(status.nodes instanceof Map && status.edges instanceof Map)) {
-    throw new TypeError('status must be a MapStatus ({ nodes, edges } Maps of id to status), as diffMaps gives it')
-  }
+  const status = statusOption(options.status)
   const top = positiveInteger('top', options.top, Infinity)
   const { ratio } = options
   if (ratio !== undefined && !(typeof ratio === 'number' && ratio > 0 && Number.isFinite(ratio))) throw new TypeError(`ratio must be a number above 0, got ${String(ratio)}`)
@@ -118,7 +112,7 @@ export function mapToDot(map: NetworkMap, options: MapToDotOptions = {}): string
   const draw = (cluster: string | undefined, indent: string): void => {
     for (const node of members.get(cluster) ?? []) {
       const change = status && (status.nodes.get(node.id) ?? 'unchanged')
-      const label = `${nodeLabel(node)}${change === 'new' || change === 'vanished' ? `\\n${MARKS[change]}` : ''}`
+      const label = `${nodeLabel(node)}${change === 'new' || change === 'vanished' ? `\\n${CHANGE_MARKS[change]}` : ''}`
       out.push(`${indent}${quote(node.id)} [${NODE_STYLES[node.kind]}${change ? `, ${NODE_CHANGES[change]}` : ''}, label="${label}"];`)
     }
     for (const child of (children.get(cluster) ?? []).filter((child) => drawn(child.id))) {
@@ -138,7 +132,7 @@ export function mapToDot(map: NetworkMap, options: MapToDotOptions = {}): string
   edges.forEach((edge, i) => {
     const width = high > low ? 1 + (3 * (weights[i]! - low)) / (high - low) : 1.5
     const change = status && (status.edges.get(edge.id) ?? 'unchanged')
-    const label = `${change && change !== 'unchanged' ? `${MARKS[change]}: ` : ''}${edgeLabel(edge, kinds, services)}`
+    const label = `${change && change !== 'unchanged' ? `${CHANGE_MARKS[change]}: ` : ''}${edgeLabel(edge, kinds, services)}`
     const look = change ? EDGE_CHANGES[change](COLORS[edge.action], width) : { color: COLORS[edge.action], fontcolor: COLORS[edge.action], width }
     out.push(
       `  ${quote(edge.from)} -> ${quote(edge.to)} [color="${look.color}", fontcolor="${look.fontcolor}", penwidth=${look.width.toFixed(2)}${look.style ? `, style=${look.style}` : ''}, label="${label}"];`,

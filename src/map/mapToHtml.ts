@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { abortable } from '../abortable.js'
 import { abortSignal } from '../options.js'
+import { CHANGE_MARKS, changeTitle, statusOption } from './changeStyle.js'
+import type { MapStatus } from './diffMaps.js'
 import { layoutMap, type Size } from './mapLayout.js'
 import { mapTitle } from './mapToDot.js'
 import { PAGE_BODY, PAGE_SCRIPT, PAGE_STYLE } from './mapPage.js'
@@ -12,6 +14,12 @@ import { totalBytes } from './toNetworkMap.js'
 export interface MapToHtmlOptions {
   /** The page's title. Default: the SVG picture's, `vpcflow map of s3://bucket/AWSLogs/, 2024-05-01 00:04 – 2024-05-03 21:08 UTC`. */
   title?: string
+  /**
+   * What became of each node and edge between two periods (`diffMaps(...).status`): new ones
+   * stand out, vanished ones are dashed and grey, the rest fade; the legend explains, names
+   * both periods, and the details say what became of what is clicked. Default: a plain map.
+   */
+  status?: MapStatus
   /** Stops rendering; the iteration (or the promise) then rejects with the signal's reason. */
   signal?: AbortSignal
 }
@@ -57,13 +65,14 @@ export async function mapHtml(map: NetworkMap, options: MapToHtmlOptions = {}): 
 
 interface PageOptions {
   readonly title: string | undefined
+  readonly status: MapStatus | undefined
   readonly signal: AbortSignal | undefined
 }
 
 function pageOptions(options: MapToHtmlOptions): PageOptions {
   const { title } = options
   if (title !== undefined && typeof title !== 'string') throw new TypeError(`title must be a string, got ${String(title)}`)
-  return { title, signal: abortSignal('signal', options.signal) }
+  return { title, status: statusOption(options.status), signal: abortSignal('signal', options.signal) }
 }
 
 /** How many services an edge's label names before `+N`. */
@@ -71,7 +80,7 @@ const LABEL_SERVICES = 2
 /** An edge's line width in pixels, from its map's thinnest to its thickest. */
 const WIDTHS = { least: 1, most: 9 } as const
 
-async function page(map: NetworkMap, { title, signal }: PageOptions): Promise<string> {
+async function page(map: NetworkMap, { title, status, signal }: PageOptions): Promise<string> {
   checkMap(map)
   const sizes = new Map(map.nodes.map((node) => [node.id, nodeSize(node.label)]))
   const [positions, cytoscape] = await Promise.all([layoutMap(map, sizes, signal), cytoscapeScript()])
@@ -80,16 +89,18 @@ async function page(map: NetworkMap, { title, signal }: PageOptions): Promise<st
   const logs = bytes.map((b) => Math.log10(1 + Number(b)))
   const [least, most] = [logs.reduce((a, b) => Math.min(a, b), Infinity), logs.reduce((a, b) => Math.max(a, b), -Infinity)]
   const model = {
-    title: title ?? mapTitle(map),
+    title: title ?? (status ? changeTitle(map, status) : mapTitle(map)),
+    periods: status && { before: status.before, after: status.after },
     source: map.source,
     window: map.window,
     groupBy: map.groupBy,
     widths: bytes.length === 0 ? undefined : { least: bytes.reduce(min), most: bytes.reduce(max) },
     clusters: map.clusters,
-    nodes: map.nodes.map((node) => ({ ...node, position: positions.get(node.id), size: sizes.get(node.id) })),
+    nodes: map.nodes.map((node) => ({ ...node, position: positions.get(node.id), size: sizes.get(node.id), change: status && (status.nodes.get(node.id) ?? 'same') })),
     edges: map.edges.map((edge, i) => ({
       ...edge,
-      label: edgeLabel(edge),
+      change: status && (status.edges.get(edge.id) ?? 'same'),
+      label: marked(edgeLabel(edge), status?.edges.get(edge.id)),
       bytes: bytes[i],
       width: most === least ? (WIDTHS.least + WIDTHS.most) / 3 : WIDTHS.least + ((WIDTHS.most - WIDTHS.least) * (logs[i]! - least)) / (most - least),
     })),
@@ -145,6 +156,11 @@ function edgeLabel(edge: MapEdge): string {
   const shown = edge.services.slice(0, LABEL_SERVICES).map((service) => service.label)
   const more = edge.services.length - shown.length
   return shown.join(', ') + (more > 0 ? ` +${more}` : '')
+}
+
+/** A label with what became of its edge: `new: tcp/443`. */
+function marked(label: string, change: keyof typeof CHANGE_MARKS | undefined): string {
+  return change ? `${CHANGE_MARKS[change]}: ${label}` : label
 }
 
 /** cytoscape.js from the installed package, read once. */
