@@ -120,7 +120,9 @@ const WINDOW = 1024 * 1024
 /** The size the core writes lines in. */
 const OUTPUT = 64 * 1024
 /** The size of a run's blocks. */
-export const BLOCK = 1024 * 1024
+export const BLOCK = 256 * 1024
+/** The arena a run is sorted from at most, in bytes: within a processor's cache. */
+const CHUNK = 8 * 1024 * 1024
 /** The largest exact sum of a record's. */
 const MAX = Number.MAX_SAFE_INTEGER
 const NEWLINE = 10
@@ -244,12 +246,13 @@ export function groupTable(spill: Spill): GroupTable {
     return { start: core.earliest.value, end: core.latest.value }
   }
 
-  /** The groups in key order as blocks of whole records; a group past 2^53 as records whose sums are exact numbers. */
-  function* sortedBlocks(): Generator<Uint8Array> {
-    const list = core.sorted()
+  /**
+   * The `count` groups of a sorted `list` as blocks of whole records; a
+   * group past 2^53 as records whose sums are exact numbers.
+   */
+  function* packed(list: number, count: number): Generator<Uint8Array> {
     let out = 0
     try {
-      const count = core.size.value
       let room = BLOCK
       out = core.allocate(room)
       for (let i = 0; i < count; ) {
@@ -270,13 +273,24 @@ export function groupTable(spill: Spill): GroupTable {
         }
       }
     } finally {
-      core.release(list)
       if (out !== 0) core.release(out)
     }
   }
 
+  /**
+   * Writes the groups to runs and empties the table: a run for each CHUNK of the arena, so
+   * that its groups are sorted and copied within the processor's cache.
+   */
   function spillGroups(): void {
-    if (core.size.value > 0) spill.write(sortedBlocks(), core.size.value, span())
+    const groups = span()
+    for (let from = 0; from < core.used.value; from = core.listEnd.value) {
+      const list = core.sorted(from, CHUNK)
+      try {
+        spill.write(packed(list, core.listed.value), core.listed.value, groups)
+      } finally {
+        core.release(list)
+      }
+    }
     core.clear()
     big.clear()
   }
@@ -372,7 +386,7 @@ export function groupTable(spill: Spill): GroupTable {
       let list = 0
       try {
         new Uint8Array(core.memory.buffer, kindsAt, kinds.length).set(kinds)
-        list = core.sorted()
+        list = core.sorted(0, core.used.value)
         const count = core.size.value
         let room = OUTPUT
         for (let i = 0; i < count; ) {
@@ -530,3 +544,4 @@ function lineOf(kinds: Uint8Array, group: Group, window: { start: number; end: n
   return Array.from(kinds, (kind) => (kind === 0 ? keyValues[k++] : numbers[kind - 1] === -1 ? '-' : String(numbers[kind - 1])))
     .join(' ')
 }
+

@@ -195,18 +195,27 @@ export function useLayout(
   }
 }
 
+/** The most room an arena takes at once (what the allocator gives in one block is some 1 GiB). */
+const ARENA_MOST: i64 = 960 << 20
 /** A slot's bytes, and what sorting takes a group (its offset, a word, a run to sort for half of them). */
 const SLOT: i64 = 8
 const SORTING: i64 = 4 + 8 + 6
 
-/** The bytes a table holds with `room` bytes of arena and room for `groups` groups: its arena, slots and sorting. */
-@inline function held(room: i64, groups: i64): i64 {
-  return room + groups * (2 * SLOT + SORTING)
+/** The bytes a table holds with `used` bytes of arena and room for `groups` groups: its arena, slots and sorting. */
+@inline function held(used: i64, groups: i64): i64 {
+  return used + groups * (2 * SLOT + SORTING)
 }
 
 /** Bounds what the table holds (`held`) to `bytes`: past it, a new group sets `full`. */
 export function setLimit(bytes: f64): void {
   limit = <i64>bytes
+  // The arena takes its room at once, so that it never moves (a copy, and the old room kept
+  // by the memory): the pages it has not used yet are never touched, so they take no memory.
+  const room = <i32>min(limit, <i64>ARENA_MOST)
+  if (room > arenaRoom) {
+    arenaRoom = room
+    arena = heap.realloc(arena, <usize>room)
+  }
 }
 
 /** Empties the table (its groups were spilled), keeping its memory for the next groups. */
@@ -263,10 +272,7 @@ function groupOf(at: usize, length: i32, h: i32): i32 {
   }
   // within the limit (a first group goes in whatever its size)
   const room = recordSize(length)
-  const groups: i64 = size == capacity ? <i64>capacity * 2 : capacity
-  let newRoom: i64 = arenaRoom
-  if (used + room > arenaRoom) newRoom = max(min(<i64>arenaRoom * 2, limit - held(0, groups)), <i64>(used + room))
-  if (size > 0 && held(newRoom, groups) > limit) {
+  if (size > 0 && held(used + room, size == capacity ? <i64>capacity * 2 : capacity) > limit) {
     full = true
     return EMPTY
   }
@@ -275,8 +281,8 @@ function groupOf(at: usize, length: i32, h: i32): i32 {
     slot = h & mask
     while (load<i32>(slotAt(slot)) != EMPTY) slot = (slot + 1) & mask
   }
-  if (newRoom > arenaRoom) {
-    arenaRoom = <i32>newRoom
+  if (used + room > arenaRoom) {
+    arenaRoom = max(arenaRoom * 2, used + room)
     // in place when the room after it is free (as it is at the top of the heap): no second copy
     arena = heap.realloc(arena, <usize>arenaRoom)
   }
@@ -643,20 +649,31 @@ function sortWords(list: usize, words: usize, from: i32, to: i32): void {
   }
 }
 
+/** How many groups the last `sorted` listed, and the offset of the group after them. */
+export let listed: i32 = 0
+export let listEnd: i32 = 0
+
 /**
- * The groups in key order (byte order, a prefix first): a list of `size` offsets, which the
- * caller releases. Keys are sorted a word (8 bytes, read big-endian) at a time, most
+ * Groups of the arena in key order (byte order, a prefix first): those from offset `from`
+ * on that start within `most` bytes of it (`listed` of them, up to `listEnd`), as a list of
+ * offsets, which the caller releases. Keys are sorted a word (8 bytes, read big-endian) at a time, most
  * significant first: the keys of a run that is equal so far are sorted by their next word,
  * so that a long common prefix (one account, one interface) is read once per key rather
  * than once per comparison.
  */
-export function sorted(): usize {
-  const list = heap.alloc(<usize>size << 2)
-  const words = heap.alloc(<usize>size << 3)
-  // runs still to sort, as (from, to, depth): disjoint, of 2 entries or more, so size / 2 at most
-  const runs = heap.alloc(<usize>(size / 2 + 1) * 12)
+export function sorted(from: i32, most: i32): usize {
+  // the groups from `from` on, as many as start within `most` bytes of it
+  let count = 0
+  let to = from
+  for (; to < used && to - from < most; to += recordSize(load<i32>(arena + <usize>to, KEY_LENGTH))) count++
+  listed = count
+  listEnd = to
+  const list = heap.alloc(<usize>count << 2)
+  const words = heap.alloc(<usize>count << 3)
+  // runs still to sort, as (from, to, depth): disjoint, of 2 entries or more, so count / 2 at most
+  const runs = heap.alloc(<usize>(count / 2 + 1) * 12)
   let n = 0
-  for (let g = 0; g < used; g += recordSize(load<i32>(arena + <usize>g, KEY_LENGTH))) store<i32>(list + (<usize>(n++) << 2), g)
+  for (let g = from; g < to; g += recordSize(load<i32>(arena + <usize>g, KEY_LENGTH))) store<i32>(list + (<usize>(n++) << 2), g)
   let pending = 0
   if (n > 1) {
     store<i32>(runs, 0)
@@ -681,10 +698,13 @@ export function sorted(): usize {
         swap(list, words, k - 1, k)
       }
     }
+    let uniform = true
     for (let i = from; i < to; i++) {
       store<u64>(words + (<usize>i << 3), bswap(load<u64>(arena + <usize>listAt(list, i) + KEY + (<usize>depth << 3))))
+      uniform &= wordAt(words, i) == wordAt(words, from)
     }
-    sortWords(list, words, from, to)
+    // a word all the run's keys share (an account, say) needs no sorting
+    if (!uniform) sortWords(list, words, from, to)
     // runs of an equal word go on with the next one
     for (let i = from; i < to; ) {
       let j = i + 1
@@ -818,9 +838,9 @@ function before(a: usize, b: usize): bool {
   const lb = load<i32>(b, KEY_LENGTH)
   const words = (min(la, lb) + 7) >>> 3
   for (let w = 0; w < words; w++) {
-    const x = bswap(load<u64>(a + KEY + (<usize>w << 3)))
-    const y = bswap(load<u64>(b + KEY + (<usize>w << 3)))
-    if (x != y) return x < y
+    const x = load<u64>(a + KEY + (<usize>w << 3))
+    const y = load<u64>(b + KEY + (<usize>w << 3))
+    if (x != y) return bswap(x) < bswap(y)
   }
   return la < lb
 }
