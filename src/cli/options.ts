@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os'
 import { Option, type Command } from 'commander'
-import { DEFAULT_CONCURRENCY, DEFAULT_DATABASE, DEFAULT_MAX_BYTES, type GroupBy } from '../index.js'
+import { DEFAULT_CONCURRENCY, DEFAULT_DATABASE, DEFAULT_MAX_BYTES, DEFAULT_MAX_MEMORY, type GroupBy } from '../index.js'
 import { count, fieldList, grouping, list, s3Url, size, time, url } from './arguments.js'
 import type { Context } from './command.js'
 
@@ -57,6 +57,8 @@ export function fetchOptions(command: Command): Command {
 /** What `digestOptions` parses to: how records are read and grouped, and by which engine. */
 export interface DigestOptions extends EngineOptions {
   workers?: number
+  maxMemory?: number
+  tempDir?: string
   lenient?: boolean
   window?: 'overall' | 'group'
   keyFields?: string[]
@@ -67,6 +69,8 @@ export interface DigestOptions extends EngineOptions {
 export function digestOptions(command: Command): Command {
   return engineOptions(command)
     .option('--workers <n>', `threads that read log files, a file each at a time (default: ${DEFAULT_WORKERS}, one per two cores up to 4)`, count('--workers'))
+    .option('--max-memory <size>', `memory for groups, past which they go sorted to temporary files, e.g. 1GiB (default: ${DEFAULT_MAX_MEMORY / 2 ** 20}MiB)`, size('--max-memory'))
+    .option('--temp-dir <folder>', "where those files go, in a folder of their own removed at the end (default: the system's, e.g. /tmp)")
     .option('--lenient', 'skip malformed lines and unreadable objects, count them, and go on')
     .addOption(new Option('--window <window>', "each line's time window: the whole digest's, or its group's").choices(['overall', 'group']).default('overall'))
     .option('--key-fields <fields>', 'group on these fields only, e.g. srcaddr,dstaddr,dstport,protocol,action (default: all)', fieldList('--key-fields'))

@@ -135,13 +135,15 @@ export async function withSource<T>(
     )
 
   const digested = (digestOptions: FetchOptions & DigestOptions): AsyncIterable<Uint8Array> => {
-    const { concurrency, maxBytes, window, keyFields, fields, workers = DEFAULT_WORKERS } = digestOptions
+    const { concurrency, maxBytes, window, keyFields, fields, maxMemory, tempDir, workers = DEFAULT_WORKERS } = digestOptions
     const onError = digestOptions.lenient ? report.add : undefined
     const onProgress = (records: number): void => {
       counts.records += records
     }
     if (athena) return athenaText(source as { bucket: string; prefix: string }, { ...options, ...digestOptions }, client!, context, progress)
-    const digester = usage(() => digest({ window, keyFields, fields, onError, workers, onProgress, signal }))
+    let runs = 0
+    const onSpill = (run: { bytes: number }): void => verbose(`groups past --max-memory: run ${++runs} written (${bytes(run.bytes)})`)
+    const digester = usage(() => digest({ window, keyFields, fields, onError, workers, maxMemory, tempDir, onSpill, onProgress, signal }))
     if (source.kind === 'stdin') signal.addEventListener('abort', () => context.stdin.destroy(), { once: true })
     // Stored bodies go to digest whole: its workers inflate and read them side by side.
     return pipe(
