@@ -197,6 +197,8 @@ export function useLayout(
 
 /** The most room an arena takes at once (what the allocator gives in one block is some 1 GiB). */
 const ARENA_MOST: i64 = 960 << 20
+/** An arena's room, doubled until this. */
+const EARLY_ROOM: i32 = 16 << 20
 /** A slot's bytes, and what sorting takes a group (its offset, a word, a run to sort for half of them). */
 const SLOT: i64 = 8
 const SORTING: i64 = 4 + 8 + 6
@@ -209,13 +211,6 @@ const SORTING: i64 = 4 + 8 + 6
 /** Bounds what the table holds (`held`) to `bytes`: past it, a new group sets `full`. */
 export function setLimit(bytes: f64): void {
   limit = <i64>bytes
-  // The arena takes its room at once, so that it never moves (a copy, and the old room kept
-  // by the memory): the pages it has not used yet are never touched, so they take no memory.
-  const room = <i32>min(limit, <i64>ARENA_MOST)
-  if (room > arenaRoom) {
-    arenaRoom = room
-    arena = heap.realloc(arena, <usize>room)
-  }
 }
 
 /** Empties the table (its groups were spilled), keeping its memory for the next groups. */
@@ -282,7 +277,11 @@ function groupOf(at: usize, length: i32, h: i32): i32 {
     while (load<i32>(slotAt(slot)) != EMPTY) slot = (slot + 1) & mask
   }
   if (used + room > arenaRoom) {
+    // Doubled while small; past that, all the room the limit allows at once, so that a large
+    // arena moves once at most (a copy, and the old room kept by the memory): the pages it
+    // has not used yet are never touched, so they take no memory.
     arenaRoom = max(arenaRoom * 2, used + room)
+    if (arenaRoom > EARLY_ROOM) arenaRoom = max(<i32>min(limit, ARENA_MOST), used + room)
     // in place when the room after it is free (as it is at the top of the heap): no second copy
     arena = heap.realloc(arena, <usize>arenaRoom)
   }
