@@ -7,7 +7,7 @@ import { parseLogFileKey, type LogObject } from '../parseLogFileKey.js'
 import { PROTOCOLS } from '../toDot.js'
 import { addressBytes, blockOf, isPrivate } from './addresses.js'
 import { nameNodes } from './names.js'
-import type { GroupBy, MapCluster, MapEdge, MapNode, NetworkMap, NodeKind, Service, Volume } from './networkMap.js'
+import type { GroupBy, MapCluster, MapEdge, MapNode, NetworkMap, NodeKind, Service, Traffic, Volume } from './networkMap.js'
 
 export interface NetworkMapOptions {
   /**
@@ -178,22 +178,129 @@ interface Interface {
 }
 
 /**
- * One conversation between two addresses on a service, as each interface that recorded it
- * saw it: for each observer, {@link STRIDE} counts: bytes and packets of the request accepted,
- * the request rejected, the reply accepted and the reply rejected, then the lines of each.
+ * Counts of a conversation as one interface recorded them: bytes and packets of the request
+ * accepted, the request rejected, the reply accepted and the reply rejected, then the lines of each.
  */
-interface Conversation {
-  readonly client: number
-  readonly server: number
-  readonly protocol: number
-  readonly port: number
-  readonly observers: number[]
-  readonly counts: Count[]
-  records: number
+const STRIDE = 12
+
+/**
+ * The conversations between addresses, as columns: client, server, service (protocol and
+ * port) and the first observer's counts in typed arrays, so that memory stays a few dozen
+ * bytes a conversation; the rare further observers (both ends of a conversation logging)
+ * and counts past 2^53 aside.
+ */
+class Conversations {
+  size = 0
+  client = new Int32Array(1024)
+  server = new Int32Array(1024)
+  /** (protocol + 1) * 65536 + port. */
+  service = new Int32Array(1024)
+  observer = new Int32Array(1024)
+  records = new Float64Array(1024)
+  counts = new Float64Array(1024 * STRIDE)
+  /** Counts past 2^53, by their place in `counts`. */
+  readonly big = new Map<number, bigint>()
+  /** The counts of observers after the first, by conversation. */
+  readonly others = new Map<number, Array<{ observer: number; counts: Count[] }>>()
+  readonly byKey = new Map<number | string, number>()
+  readonly pairs = new Map<number | string, number>()
+
+  /** The conversation of a client and server on a service, made if new. */
+  of(client: number, server: number, service: number, observer: number): number {
+    const pairKey = client < 2 ** 22 && server < 2 ** 22 ? client * 2 ** 22 + server : `${client} ${server}`
+    let pair = this.pairs.get(pairKey)
+    if (pair === undefined) this.pairs.set(pairKey, (pair = this.pairs.size))
+    const key = pair < 2 ** 27 ? pair * 2 ** 25 + service : `${pair} ${service}`
+    let at = this.byKey.get(key)
+    if (at === undefined) {
+      this.byKey.set(key, (at = this.size++))
+      if (at === this.client.length) this.grow()
+      this.client[at] = client
+      this.server[at] = server
+      this.service[at] = service
+      this.observer[at] = observer
+    }
+    return at
+  }
+
+  /** Adds to a count of a conversation as an observer recorded it. */
+  add(at: number, observer: number, index: number, value: Count): void {
+    if (this.observer[at] !== observer) {
+      const others = this.others.get(at) ?? []
+      if (others.length === 0) this.others.set(at, others)
+      let other = others.find((o) => o.observer === observer)
+      if (!other) others.push((other = { observer, counts: new Array<Count>(STRIDE).fill(0) }))
+      other.counts[index] = add(other.counts[index]!, value)
+      return
+    }
+    const place = at * STRIDE + index
+    const big = this.big.get(place)
+    const sum = this.counts[place]! + Number(value)
+    if (big !== undefined || typeof value === 'bigint' || sum > Number.MAX_SAFE_INTEGER) this.big.set(place, BigInt(big ?? this.counts[place]!) + BigInt(value))
+    else this.counts[place] = sum
+  }
+
+  /**
+   * A conversation's counts, each way, as one observer recorded them: the one that rejected
+   * most (the receiver has the last word: what a sender's interface let out, the receiver's
+   * may reject), then the one with the most bytes, since two interfaces that both log see the
+   * same packets.
+   */
+  observed(at: number, into: Count[]): void {
+    for (let i = 0; i < STRIDE; i++) into[i] = this.counts[at * STRIDE + i]!
+    if (this.big.size > 0) for (let i = 0; i < STRIDE; i++) into[i] = this.big.get(at * STRIDE + i) ?? into[i]!
+    const others = this.others.get(at)
+    if (!others) return
+    const first = into.slice()
+    const all = [first, ...others.map((other) => other.counts)]
+    const chosen: Count[] = new Array<Count>(STRIDE).fill(0)
+    for (const kinds of [[0, 1], [2, 3]] as const) {
+      const [accepted, rejected] = kinds.map((kind) => 2 * kind) as [number, number]
+      const score = (counts: Count[]): Count[] => [counts[rejected + 1]!, counts[rejected]!, add(counts[accepted]!, counts[rejected]!), add(counts[accepted + 1]!, counts[rejected + 1]!)]
+      let best = first
+      let top = score(first)
+      for (const counts of all.slice(1)) {
+        const next = score(counts)
+        const order = next.findIndex((value, i) => value !== top[i])
+        if (order >= 0 && next[order]! > top[order]!) [best, top] = [counts, next]
+      }
+      for (const kind of kinds) {
+        chosen[2 * kind] = best[2 * kind]!
+        chosen[2 * kind + 1] = best[2 * kind + 1]!
+        chosen[8 + kind] = best[8 + kind]!
+      }
+    }
+    for (let i = 0; i < STRIDE; i++) into[i] = chosen[i]!
+  }
+
+  private grow(): void {
+    const larger = <T extends Int32Array | Float64Array>(array: T, size: number): T => {
+      const copy = new (array.constructor as new (size: number) => T)(size)
+      copy.set(array)
+      return copy
+    }
+    const size = this.client.length * 2
+    this.client = larger(this.client, size)
+    this.server = larger(this.server, size)
+    this.service = larger(this.service, size)
+    this.observer = larger(this.observer, size)
+    this.records = larger(this.records, size)
+    this.counts = larger(this.counts, size * STRIDE)
+  }
 }
 
-/** Counts per observer of a conversation. */
-const STRIDE = 12
+/** A field's text, or undefined for `-` or a field the format lacks. */
+function fieldText({ bytes, starts, ends }: RecordLine, p: number): string | undefined {
+  return p < 0 || (ends[p]! - starts[p]! === 1 && bytes[starts[p]!] === 45) ? undefined : bytes.toString('utf8', starts[p], ends[p])
+}
+
+/** A count as the record has it: 0 when absent, a bigint past 2^53. */
+function countOf({ bytes, starts, ends, numbers }: RecordLine, p: number): Count {
+  if (p < 0) return 0
+  const value = numbers[p]!
+  if (value >= 0) return value
+  return value === BIG ? BigInt(bytes.toString('latin1', starts[p], ends[p])) : 0
+}
 
 const NO_ADDRESS = -1
 
@@ -208,7 +315,7 @@ function conversations(settings: Settings) {
   const services: Array<string | undefined> = []
   const interfaceIds = new Map<string, number>()
   const interfaces: Interface[] = []
-  const byKey = new Map<string, Conversation>()
+  const table = new Conversations()
   const regions = new Set<string>()
   /** The fields some format had: what grouping can rely on. */
   const present = new Set<string>()
@@ -238,49 +345,46 @@ function conversations(settings: Settings) {
   }
 
   function onRecord(record: RecordLine): void {
-    const { bytes, starts, ends, numbers } = record
+    const { numbers } = record
     const plan = planOf(record.format)
-    const text = (p: number): string | undefined =>
-      p < 0 || (ends[p]! - starts[p]! === 1 && bytes[starts[p]!] === 45) ? undefined : bytes.toString('utf8', starts[p], ends[p])
-    if (plan.logStatus >= 0 && text(plan.logStatus) !== 'OK') return
-    const srcText = text(plan.srcaddr)
-    const dstText = text(plan.dstaddr)
+    if (plan.logStatus >= 0 && fieldText(record, plan.logStatus) !== 'OK') return
+    const srcText = fieldText(record, plan.srcaddr)
+    const dstText = fieldText(record, plan.dstaddr)
     if (srcText === undefined || dstText === undefined) throw lineError(record, 'MISSING_FIELD', 'a record to map needs srcaddr and dstaddr')
     const src = addressOf(srcText)
     const dst = addressOf(dstText)
-    const number = (p: number): number => (p < 0 ? -1 : numbers[p]!)
-    const count = (p: number): Count =>
-      p < 0 || numbers[p]! < 0 ? (p >= 0 && numbers[p] === BIG ? BigInt(bytes.toString('latin1', starts[p], ends[p])) : 0) : numbers[p]!
 
     // Who is the client: the side whose port is 0 once the ephemeral one is taken as 0.
-    let srcport = Math.max(0, number(plan.srcport))
-    let dstport = Math.max(0, number(plan.dstport))
+    let srcport = plan.srcport < 0 ? 0 : Math.max(0, numbers[plan.srcport]!)
+    let dstport = plan.dstport < 0 ? 0 : Math.max(0, numbers[plan.dstport]!)
     if (srcport > 0 && dstport > 0) {
       if (srcport >= dstport) srcport = 0
       else dstport = 0
     }
     const reply = srcport > 0 && dstport === 0
-    const [client, server, port] = reply ? [dst, src, srcport] : [src, dst, dstport]
-    const protocol = number(plan.protocol)
+    const client = reply ? dst : src
+    const server = reply ? src : dst
+    const protocol = plan.protocol < 0 ? -1 : numbers[plan.protocol]!
 
     // The interface that recorded it, and what the record says of the interface's own address.
-    const interfaceKey = text(plan.interfaceId) ?? [plan.account, plan.vpc, plan.subnet].map(text).join(' ').trim()
+    const interfaceKey =
+      fieldText(record, plan.interfaceId) ?? [plan.account, plan.vpc, plan.subnet].map((p) => fieldText(record, p)).join(' ').trim()
     let observer = -1
     if (interfaceKey !== '') {
       let id = interfaceIds.get(interfaceKey)
       if (id === undefined) {
         interfaceIds.set(interfaceKey, (id = interfaces.length))
-        interfaces.push({ id: interfaceKey, account: text(plan.account), vpc: text(plan.vpc), subnet: text(plan.subnet), a: src, b: dst })
-        const region = text(plan.region)
+        interfaces.push({ id: interfaceKey, account: undefined, vpc: undefined, subnet: undefined, a: src, b: dst })
+        const region = fieldText(record, plan.region)
         if (region) regions.add(region)
       }
       observer = id
       const own = interfaces[id]!
       // One interface can be in several flow logs, of formats with and without these fields.
-      if (own.vpc === undefined && plan.vpc >= 0) own.vpc = text(plan.vpc)
-      if (own.subnet === undefined && plan.subnet >= 0) own.subnet = text(plan.subnet)
-      if (own.account === undefined && plan.account >= 0) own.account = text(plan.account)
-      const direction = text(plan.flowDirection)
+      if (own.vpc === undefined && plan.vpc >= 0) own.vpc = fieldText(record, plan.vpc)
+      if (own.subnet === undefined && plan.subnet >= 0) own.subnet = fieldText(record, plan.subnet)
+      if (own.account === undefined && plan.account >= 0) own.account = fieldText(record, plan.account)
+      const direction = plan.flowDirection < 0 ? undefined : fieldText(record, plan.flowDirection)
       if (direction === 'egress' || direction === 'ingress') {
         const address = direction === 'egress' ? src : dst
         if (ownInterface[address] === -1) ownInterface[address] = id
@@ -290,40 +394,31 @@ function conversations(settings: Settings) {
         if (own.b !== src && own.b !== dst) own.b = NO_ADDRESS
       }
     }
-    for (const [p, pkt, address] of [
-      [plan.pktSrcService, plan.pktSrcaddr, src],
-      [plan.pktDstService, plan.pktDstaddr, dst],
-    ] as const) {
-      const service = text(p)
-      // The service names pkt-*addr's range: it is the address's where the two agree.
-      if (service !== undefined && (pkt < 0 || text(pkt) === addresses[address]) && (services[address] ?? 'AMAZON') === 'AMAZON') services[address] = service
-    }
+    if (plan.pktSrcService >= 0) learnService(record, plan.pktSrcService, plan.pktSrcaddr, src)
+    if (plan.pktDstService >= 0) learnService(record, plan.pktDstService, plan.pktDstaddr, dst)
     if (record.source !== lastSource) {
       lastSource = record.source
       const region = record.source && parseLogFileKey(record.source.key)?.region
       if (region) regions.add(region)
     }
-    const first = number(plan.start)
-    const last = number(plan.end)
+    const first = plan.start < 0 ? -1 : numbers[plan.start]!
+    const last = plan.end < 0 ? -1 : numbers[plan.end]!
     if (first >= 0 && first < start) start = first
     if (last > end) end = last
 
-    const key = `${client} ${server} ${protocol} ${port}`
-    let conversation = byKey.get(key)
-    if (!conversation) byKey.set(key, (conversation = { client, server, protocol, port, observers: [], counts: [], records: 0 }))
-    let slot = conversation.observers.indexOf(observer)
-    if (slot < 0) {
-      slot = conversation.observers.push(observer) - 1
-      for (let i = 0; i < STRIDE; i++) conversation.counts.push(0)
-    }
-    const rejected = text(plan.action) === 'REJECT'
+    const at = table.of(client, server, (protocol + 1) * 65536 + (reply ? srcport : dstport), observer)
+    const rejected = plan.action >= 0 && fieldText(record, plan.action) === 'REJECT'
     const kind = (reply ? 2 : 0) + (rejected ? 1 : 0)
-    const at = slot * STRIDE + 2 * kind
-    const { counts } = conversation
-    counts[at] = add(counts[at]!, count(plan.bytes))
-    counts[at + 1] = add(counts[at + 1]!, count(plan.packets))
-    counts[slot * STRIDE + 8 + kind] = (counts[slot * STRIDE + 8 + kind] as number) + 1
-    conversation.records++
+    table.add(at, observer, 2 * kind, countOf(record, plan.bytes))
+    table.add(at, observer, 2 * kind + 1, countOf(record, plan.packets))
+    table.add(at, observer, 8 + kind, 1)
+    table.records[at]!++
+  }
+
+  /** The service pkt-*-aws-service names is its pkt-*addr's: the address's where the two agree. */
+  function learnService(record: RecordLine, p: number, pkt: number, address: number): void {
+    const service = fieldText(record, p)
+    if (service !== undefined && (pkt < 0 || fieldText(record, pkt) === addresses[address]) && (services[address] ?? 'AMAZON') === 'AMAZON') services[address] = service
   }
 
   const reader = textReader({ fields: settings.fields, onError: settings.onError, onRecord })
@@ -343,7 +438,7 @@ function conversations(settings: Settings) {
         ownInterface,
         services,
         interfaces,
-        conversations: byKey.values(),
+        conversations: table,
         regions,
         present,
         window: start <= end ? { start, end } : undefined,
@@ -357,7 +452,7 @@ interface Gathered {
   readonly ownInterface: readonly number[]
   readonly services: ReadonlyArray<string | undefined>
   readonly interfaces: readonly Interface[]
-  readonly conversations: Iterable<Conversation>
+  readonly conversations: Conversations
   readonly regions: ReadonlySet<string>
   readonly present: ReadonlySet<string>
   readonly window: { start: number; end: number } | undefined
@@ -368,20 +463,42 @@ interface NodeBuilder {
   readonly kind: NodeKind
   readonly label: string
   readonly addresses: string[]
+  /** Its place in the order nodes were made: what edges are keyed by. */
+  readonly index: number
   /** The VPC and account all its addresses share: undefined while none is known, null once they differ. */
   vpc: string | null | undefined
   account: string | null | undefined
 }
 
-interface EdgeBuilder {
+/** Counts of an edge or a service (bytes and packets of request accepted, rejected, reply accepted, rejected) and its lines. */
+interface Tally {
+  readonly counts: Count[]
+  records: number
+}
+
+interface EdgeBuilder extends Tally {
   readonly from: string
   readonly to: string
-  readonly volumes: Volume[]
-  records: number
+  readonly fromIndex: number
+  readonly toIndex: number
   actions: number
-  readonly services: Map<string, Service & { volumes: Volume[] }>
-  readonly sources: Set<number>
-  readonly targets: Set<number>
+  readonly services: Map<number, Tally>
+  /** The distinct clients and servers behind it: the first, then a set once there is a second. */
+  readonly sources: Distinct
+  readonly targets: Distinct
+}
+
+/** Distinct numbers, counted without a set while there is only one. */
+class Distinct {
+  private first = -1
+  private all: Set<number> | undefined
+  add(value: number): void {
+    if (this.first === -1) this.first = value
+    else if (value !== this.first || this.all) (this.all ??= new Set([this.first])).add(value)
+  }
+  get size(): number {
+    return this.all?.size ?? (this.first === -1 ? 0 : 1)
+  }
 }
 
 const GROUP_FIELD = { subnet: 'subnet-id', vpc: 'vpc-id', account: 'account-id' } as const
@@ -396,7 +513,7 @@ function mapOf(settings: Settings, gathered: Gathered): NetworkMap {
 
   const nodeFor = (id: string, kind: NodeKind, label = id): NodeBuilder => {
     let node = nodes.get(id)
-    if (!node) nodes.set(id, (node = { id, kind, label, addresses: [], vpc: undefined, account: undefined }))
+    if (!node) nodes.set(id, (node = { id, kind, label, addresses: [], index: nodes.size, vpc: undefined, account: undefined }))
     return node
   }
   /** The node of an address in each role (they differ only for the folded internet). */
@@ -440,33 +557,33 @@ function mapOf(settings: Settings, gathered: Gathered): NetworkMap {
     return node
   }
 
-  const edges = new Map<string, EdgeBuilder>()
-  for (const conversation of gathered.conversations) {
-    const from = nodeOf(conversation.client, 'client').id
-    const to = nodeOf(conversation.server, 'server').id
-    const key = `${from}\n${to}`
+  const edges = new Map<number, EdgeBuilder>()
+  const table = gathered.conversations
+  const chosen: Count[] = new Array<Count>(STRIDE).fill(0)
+  for (let at = 0; at < table.size; at++) {
+    const client = table.client[at]!
+    const server = table.server[at]!
+    const service = table.service[at]!
+    const from = nodeOf(client, 'client')
+    const to = nodeOf(server, 'server')
+    const key = from.index * 2 ** 26 + to.index
     let edge = edges.get(key)
     if (!edge) {
-      edges.set(key, (edge = { from, to, volumes: emptyVolumes(), records: 0, actions: 0, services: new Map(), sources: new Set(), targets: new Set() }))
+      edge = { from: from.id, to: to.id, fromIndex: from.index, toIndex: to.index, counts: zeros(), records: 0, actions: 0, services: new Map(), sources: new Distinct(), targets: new Distinct() }
+      edges.set(key, edge)
     }
-    const label = serviceLabel(conversation.protocol, conversation.port)
-    let service = edge.services.get(label)
-    if (!service) {
-      const volumes = emptyVolumes()
-      edge.services.set(label, (service = { protocol: conversation.protocol, port: conversation.port, label, ...traffic(volumes, 0), volumes }))
+    let tally = edge.services.get(service)
+    if (!tally) edge.services.set(service, (tally = { counts: zeros(), records: 0 }))
+    table.observed(at, chosen)
+    for (let i = 0; i < 8; i++) {
+      edge.counts[i] = add(edge.counts[i]!, chosen[i]!)
+      tally.counts[i] = add(tally.counts[i]!, chosen[i]!)
     }
-    const chosen = observed(conversation)
-    for (let i = 0; i < 4; i++) {
-      if ((chosen[8 + i] as number) > 0) edge.actions |= i % 2 === 0 ? 1 : 2
-      for (const volumes of [edge.volumes, service.volumes]) {
-        volumes[i]!.bytes = add(volumes[i]!.bytes, chosen[2 * i]!)
-        volumes[i]!.packets = add(volumes[i]!.packets, chosen[2 * i + 1]!)
-      }
-    }
-    edge.records += conversation.records
-    service.records += conversation.records
-    edge.sources.add(conversation.client)
-    edge.targets.add(conversation.server)
+    for (let kind = 0; kind < 4; kind++) if ((chosen[8 + kind] as number) > 0) edge.actions |= kind % 2 === 0 ? 1 : 2
+    edge.records += table.records[at]!
+    tally.records += table.records[at]!
+    edge.sources.add(client)
+    edge.targets.add(server)
   }
 
   if (fellBack > 0) {
@@ -496,36 +613,37 @@ function mapOf(settings: Settings, gathered: Gathered): NetworkMap {
     return node.vpc
   }
 
-  const mapNodes = [...nodes.values()]
-    .sort((a, b) => compare(a.id, b.id))
-    .map((node): MapNode => {
-      const cluster = clusterOf(node)
-      const sorted = node.addresses.sort(compare)
-      return {
-        id: node.id,
-        label: node.label,
-        kind: node.kind,
-        ...(cluster && { cluster }),
-        addressCount: sorted.length,
-        addresses: sorted.slice(0, MAX_NODE_ADDRESSES),
-      }
-    })
+  const sortedNodes = [...nodes.values()].sort((a, b) => compare(a.id, b.id))
+  /** Each node's place in id order, by its index: edges sort by it, as by their ends' ids. */
+  const rank = new Int32Array(nodes.size)
+  sortedNodes.forEach((node, i) => (rank[node.index] = i))
+  const mapNodes = sortedNodes.map((node): MapNode => {
+    const cluster = clusterOf(node)
+    const sorted = node.addresses.sort(compare)
+    return {
+      id: node.id,
+      label: node.label,
+      kind: node.kind,
+      ...(cluster && { cluster }),
+      addressCount: sorted.length,
+      addresses: sorted.slice(0, MAX_NODE_ADDRESSES),
+    }
+  })
   const mapEdges = [...edges.values()]
-    .sort((a, b) => compare(a.from, b.from) || compare(a.to, b.to))
-    .map(
-      (edge): MapEdge => ({
-        id: `${edge.from} -> ${edge.to}`,
-        from: edge.from,
-        to: edge.to,
-        action: edge.actions === 3 ? 'BOTH' : edge.actions === 2 ? 'REJECT' : 'ACCEPT',
-        ...traffic(edge.volumes, edge.records),
-        services: [...edge.services.values()]
-          .map(({ volumes, ...service }) => ({ ...service, ...traffic(volumes, service.records) }))
-          .sort((a, b) => compareCounts(totalBytes(b), totalBytes(a)) || compare(a.label, b.label)),
-        sources: edge.sources.size,
-        targets: edge.targets.size,
-      }),
-    )
+    .sort((a, b) => rank[a.fromIndex]! - rank[b.fromIndex]! || rank[a.toIndex]! - rank[b.toIndex]!)
+    .map((edge): MapEdge => {
+      const services: Service[] = []
+      for (const [key, tally] of edge.services) {
+        const protocol = Math.floor(key / 65536) - 1
+        const port = key % 65536
+        const { forward, reverse, records } = traffic(tally)
+        services.push({ protocol, port, label: serviceLabel(protocol, port), forward, reverse, records })
+      }
+      services.sort((a, b) => compareCounts(totalBytes(b), totalBytes(a)) || compare(a.label, b.label))
+      const { forward, reverse, records } = traffic(edge)
+      const action = edge.actions === 3 ? 'BOTH' : edge.actions === 2 ? 'REJECT' : 'ACCEPT'
+      return { id: `${edge.from} -> ${edge.to}`, from: edge.from, to: edge.to, action, forward, reverse, records, services, sources: edge.sources.size, targets: edge.targets.size }
+    })
   const map: NetworkMap = {
     ...(settings.source !== undefined && { source: settings.source }),
     ...(gathered.window && { window: gathered.window }),
@@ -538,44 +656,12 @@ function mapOf(settings: Settings, gathered: Gathered): NetworkMap {
   return settings.names ? nameNodes(map, settings.names) : map
 }
 
-/** Request accepted, request rejected, reply accepted, reply rejected. */
-function emptyVolumes(): Volume[] {
-  return Array.from({ length: 4 }, () => ({ bytes: 0, packets: 0 }))
-}
+const zeros = (): Count[] => [0, 0, 0, 0, 0, 0, 0, 0]
 
-function traffic(volumes: Volume[], records: number) {
-  const [accepted, rejected, replyAccepted, replyRejected] = volumes as [Volume, Volume, Volume, Volume]
-  return { forward: { accepted, rejected }, reverse: { accepted: replyAccepted, rejected: replyRejected }, records }
-}
-
-/**
- * A conversation's counts as one observer recorded them, each way: the one that rejected
- * most (the receiver has the last word: what a sender's interface let out, the receiver's
- * may reject), then the one with the most bytes, since two interfaces that both log see the
- * same packets.
- */
-function observed({ observers, counts }: Conversation): Count[] {
-  if (observers.length === 1) return counts
-  const chosen: Count[] = new Array<Count>(STRIDE).fill(0)
-  for (const kinds of [[0, 1], [2, 3]] as const) {
-    const score = (k: number): Count[] => {
-      const [accepted, rejected] = kinds.map((kind) => k * STRIDE + 2 * kind)
-      return [counts[rejected! + 1]!, counts[rejected!]!, add(counts[accepted!]!, counts[rejected!]!), add(counts[accepted! + 1]!, counts[rejected! + 1]!)]
-    }
-    let best = 0
-    let top = score(0)
-    for (let k = 1; k < observers.length; k++) {
-      const next = score(k)
-      const order = next.findIndex((value, i) => value !== top[i])
-      if (order >= 0 && next[order]! > top[order]!) [best, top] = [k, next]
-    }
-    for (const kind of kinds) {
-      chosen[2 * kind] = counts[best * STRIDE + 2 * kind]!
-      chosen[2 * kind + 1] = counts[best * STRIDE + 2 * kind + 1]!
-      chosen[8 + kind] = counts[best * STRIDE + 8 + kind]!
-    }
-  }
-  return chosen
+/** A tally's counts as the model has them: request and reply, accepted and rejected. */
+function traffic({ counts, records }: Tally): Traffic {
+  const volume = (i: number): Volume => ({ bytes: counts[i]!, packets: counts[i + 1]! })
+  return { forward: { accepted: volume(0), rejected: volume(2) }, reverse: { accepted: volume(4), rejected: volume(6) }, records }
 }
 
 /** `tcp/443`, `udp/53`, `icmp`; `protocol 132/9899` for one without a name. */
