@@ -3,12 +3,15 @@
  * opened from disk in headless Chromium and used as a person would, by clicks and typing.
  * Screenshots are left in test/output/ to look at.
  */
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { pipe } from 'it-pipe'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { buildNetworkMap, digest, listLocalLogFiles, mapHtml, mapToHtml, prefetch, type NetworkMap } from 'vpcflow'
 import { collect } from './support/async.js'
-import { startBrowser, type Browser, type OpenPage } from './support/browser.js'
+import { OUTPUT, startBrowser, type Browser, type OpenPage } from './support/browser.js'
+import { ROOT, runInProcess } from './support/cli.js'
 import { edge, node, service, syntheticMap, volume } from './support/maps.js'
 
 const HOSTILE = '</script><script>window.__pwned = 1</script><!-- <img src=x onerror="window.__pwned = 2">'
@@ -176,6 +179,34 @@ describe('in Chromium', () => {
     await opened.screenshot('sample.png')
     expect(opened.errors).toEqual([])
     expect(opened.requests).toEqual([])
+  })
+
+  test('vpcflow render -o map.html writes the page of the map that vpcflow map --json prints', async () => {
+    const sample = join(ROOT, 'examples', 'sample-bucket')
+    const page = join(OUTPUT, 'cli.html')
+    const [rendered, printed, formatted] = await Promise.all([
+      runInProcess(['render', sample, '--group-by', 'vpc', '-o', page]),
+      runInProcess(['map', sample, '--group-by', 'vpc', '--json']),
+      runInProcess(['render', sample, '--group-by', 'vpc', '--format', 'html', '--top', '2']),
+    ])
+    expect(rendered.code).toBe(0)
+    expect(rendered.stderr).toMatch(new RegExp(`\nwrote ${page}\n$`)) // after the map's note on what it grouped by cidr/24
+    const map = JSON.parse(printed.stdout) as NetworkMap
+    const opened = await browser.open('cli.html', await readFile(page, 'utf8'))
+    await opened.page.waitForFunction(() => 'cy' in window)
+    const drawn = await opened.page.evaluate(() => window.cy.nodes('[index >= 0]').map((n) => n.data('label') as string))
+    expect(drawn.sort()).toEqual(map.nodes.map((n) => n.label).sort())
+    expect(await opened.page.locator('#legend').innerText()).toContain(`${map.nodes.length} nodes by vpc`)
+    await opened.screenshot('cli.png')
+    expect(opened.errors).toEqual([])
+    // --format html writes the page to standard output; --top keeps the heaviest edges, as in the SVG
+    expect(formatted.code).toBe(0)
+    expect(formatted.stdout).toMatch(/^<!doctype html>/)
+    const top = await browser.open('cli-top.html', formatted.stdout)
+    await top.page.waitForFunction(() => 'cy' in window)
+    expect(await top.page.evaluate(() => window.cy.edges().length)).toBe(2)
+    const refused = await runInProcess(['render', sample, '--records', '-o', join(OUTPUT, 'records.html')])
+    expect([refused.code, refused.stderr]).toEqual([2, 'vpcflow: --records draws only SVG: the page draws the network map (see vpcflow render --help)\n'])
   })
 
   test('the search box highlights the nodes whose name or address matches', async () => {

@@ -1,8 +1,9 @@
-/** `vpcflow render`: the network map drawn as an SVG picture (or, with --records, every digest line), laid out by Graphviz in WebAssembly. */
+/** `vpcflow render`: the network map drawn as an SVG picture (or, with --records, every digest line), laid out by Graphviz in WebAssembly, or as an interactive HTML page. */
+import { Option } from 'commander'
 import { pipe } from 'it-pipe'
-import { mapToDot, toDot } from '../index.js'
+import { mapHtml, mapToDot, toDot } from '../index.js'
 import type { CommandSpec } from './command.js'
-import { usage } from './errors.js'
+import { UsageError, usage } from './errors.js'
 import { layout, stretchOf } from './graphviz.js'
 import { mapCommandOptions, networkMapOf, type MapCommandOptions } from './map.js'
 import { writeOutput } from './output.js'
@@ -15,14 +16,21 @@ const LARGE_GRAPH_EDGES = 1000
 export interface RenderOptions extends MapCommandOptions {
   dot?: string
   records?: boolean
+  format?: 'svg' | 'html'
+}
+
+/** What to write: --format, else by the output's extension (`.html`, `.htm`), else SVG. */
+function formatOf(options: RenderOptions): 'svg' | 'html' {
+  return options.format ?? (/\.html?$/i.test(options.output ?? '') ? 'html' : 'svg')
 }
 
 /** `vpcflow render <source>`: the SVG picture of the network map, or of the digest's lines with --records, and its DOT source with --dot. */
 export const render: CommandSpec<RenderOptions> = {
   name: 'render',
-  description: 'the network map drawn as an SVG picture (Graphviz in WebAssembly; nothing to install)',
+  description: 'the network map drawn as an SVG picture (Graphviz in WebAssembly; nothing to install), or as an interactive HTML page',
   examples: [
     'vpcflow render examples/sample-bucket -o map.svg',
+    'vpcflow render examples/sample-bucket -o map.html',
     'vpcflow render s3://my-flow-logs/ --start -2h --group-by subnet --names network-interfaces.json -o map.svg',
     'vpcflow render s3://my-flow-logs/ --start -1d --group-by vpc --names ec2 -o vpcs.svg',
     'vpcflow render examples/sample-bucket --records --top 100 --dot graph.dot -o graph.svg',
@@ -33,14 +41,27 @@ export const render: CommandSpec<RenderOptions> = {
     mapCommandOptions(command, context)
       .option('--records', 'draw every digest line as an edge between addresses, as vpcflow dot does, instead of the map')
       .option('--dot <file>', 'also write the DOT source to this file')
+      .addOption(new Option('--format <format>', 'svg: a picture; html: an interactive page, one file that opens offline (default: by the -o extension, .html or .htm; else svg)').choices(['svg', 'html']))
   },
   run([source], options, context) {
     const { signal } = context
+    const format = formatOf(options)
+    if (format === 'html' && options.records) throw new UsageError('--records draws only SVG: the page draws the network map')
     return withSource(source!, options, context, async (open) => {
       const { progress, verbose } = open
+      /** Writes the picture or page, and the DOT source with --dot, and says where. */
+      const write = async (picture: string, graph: () => string): Promise<void> => {
+        if (options.dot) await writeOutput(context, [graph()], options.dot, progress.stop)
+        await writeOutput(context, [picture], options.output, progress.stop)
+        if (options.output && !options.quiet) progress.log(`wrote ${options.dot ? `${options.dot} and ` : ''}${options.output}`)
+      }
       let graph = ''
       let edges: number
       let redraw: ((ratio: number) => string) | undefined
+      if (format === 'html') {
+        const map = await networkMapOf(open, source!, options, context)
+        return write(await mapHtml(map, { top: options.top, signal }), () => mapToDot(map, { top: options.top }))
+      }
       if (options.records) {
         for await (const chunk of pipe(open.digested(options), toDot({ top: options.top, signal }))) graph += Buffer.from(chunk).toString('utf8')
         edges = graph.split('\n').filter((statement) => statement.includes('" -> "')).length
@@ -65,9 +86,7 @@ export const render: CommandSpec<RenderOptions> = {
       const stretch = redraw && stretchOf(svg)
       if (redraw && stretch) svg = await layout((graph = redraw(stretch)), signal, onStart)
       progress.counts.layout = undefined
-      if (options.dot) await writeOutput(context, [graph], options.dot, progress.stop)
-      await writeOutput(context, [svg], options.output, progress.stop)
-      if (options.output && !options.quiet) progress.log(`wrote ${options.dot ? `${options.dot} and ` : ''}${options.output}`)
+      await write(svg, () => graph)
     })
   },
 }

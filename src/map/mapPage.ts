@@ -192,7 +192,7 @@ export const PAGE_SCRIPT = String.raw`
       { selector: 'edge', style: {
         width: large ? 'mapData(width, 1, 9, 0.5, 4)' : 'data(width)', 'curve-style': large ? 'straight' : 'bezier', 'control-point-step-size': 24, opacity: large ? 0.45 : 0.85,
         'target-arrow-shape': 'triangle', 'arrow-scale': 0.9, 'line-color': COLORS.accept, 'target-arrow-color': COLORS.accept,
-        label: 'data(label)', 'font-size': 9, color: '#3e4c59', 'text-rotation': 'autorotate', 'min-zoomed-font-size': 8,
+        label: 'data(label)', 'font-size': 9, color: '#3e4c59', 'text-rotation': 'autorotate', 'min-zoomed-font-size': 12,
         'text-outline-color': '#ffffff', 'text-outline-width': large ? 0 : 2, 'text-outline-opacity': 0.9 } },
       { selector: 'edge.reject', style: { 'line-color': COLORS.reject, 'target-arrow-color': COLORS.reject } },
       { selector: 'edge.both', style: { 'line-color': COLORS.both, 'target-arrow-color': COLORS.both } },

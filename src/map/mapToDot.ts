@@ -86,16 +86,7 @@ export function mapToDot(map: NetworkMap, options: MapToDotOptions = {}): string
   const top = positiveInteger('top', options.top, Infinity)
   const { ratio } = options
   if (ratio !== undefined && !(typeof ratio === 'number' && ratio > 0 && Number.isFinite(ratio))) throw new TypeError(`ratio must be a number above 0, got ${String(ratio)}`)
-  const edges =
-    top >= map.edges.length
-      ? map.edges
-      : map.edges
-          .map((edge) => ({ edge, bytes: totalBytes(edge) }))
-          .sort((a, b) => (a.bytes < b.bytes ? 1 : a.bytes > b.bytes ? -1 : 0))
-          .slice(0, top)
-          .map(({ edge }) => edge)
-  const joined = new Set(edges.flatMap((edge) => [edge.from, edge.to]))
-  const nodes = edges === map.edges ? map.nodes : map.nodes.filter((node) => joined.has(node.id))
+  const { edges, nodes } = heaviest(map, top)
   const out: string[] = [
     `digraph ${quote(name)} {`,
     `  graph [rankdir=LR, newrank=true, ranksep=0.45, nodesep=0.08,${ratio === undefined ? '' : ` ratio=${ratio},`} fontname="Helvetica", fontsize=16, labelloc=t, labeljust=l, label=${quote(status ? changeTitle(map, status) : mapTitle(map))}];`,
@@ -141,6 +132,18 @@ export function mapToDot(map: NetworkMap, options: MapToDotOptions = {}): string
   if (status) out.push(`  ${quote('vpcflow:legend')} [shape=plaintext, label=<${LEGEND}>];`)
   out.push('}', '')
   return out.join('\n')
+}
+
+/** The `top` edges with the most bytes (most first; all, in map order, when `top` is Infinity or more) and the nodes they join. */
+export function heaviest(map: NetworkMap, top: number): { edges: MapEdge[]; nodes: MapNode[] } {
+  if (top >= map.edges.length) return { edges: map.edges, nodes: map.nodes }
+  const edges = map.edges
+    .map((edge) => ({ edge, bytes: totalBytes(edge) }))
+    .sort((a, b) => (a.bytes < b.bytes ? 1 : a.bytes > b.bytes ? -1 : 0))
+    .slice(0, top)
+    .map(({ edge }) => edge)
+  const joined = new Set(edges.flatMap((edge) => [edge.from, edge.to]))
+  return { edges, nodes: map.nodes.filter((node) => joined.has(node.id)) }
 }
 
 /** `vpcflow map of s3://bucket/AWSLogs/, 2024-05-01 00:04 – 2024-05-03 21:08 UTC`. */

@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { abortable } from '../abortable.js'
-import { abortSignal } from '../options.js'
+import { abortSignal, positiveInteger } from '../options.js'
 import { CHANGE_MARKS, changeTitle, statusOption } from './changeStyle.js'
 import type { MapStatus } from './diffMaps.js'
 import { layoutMap, type Size } from './mapLayout.js'
-import { mapTitle } from './mapToDot.js'
+import { heaviest, mapTitle } from './mapToDot.js'
 import { PAGE_BODY, PAGE_SCRIPT, PAGE_STYLE } from './mapPage.js'
-import type { MapEdge, NetworkMap } from './networkMap.js'
+import type { MapCluster, MapEdge, MapNode, NetworkMap } from './networkMap.js'
 import { totalBytes } from './toNetworkMap.js'
 
 export interface MapToHtmlOptions {
@@ -20,6 +20,8 @@ export interface MapToHtmlOptions {
    * both periods, and the details say what became of what is clicked. Default: a plain map.
    */
   status?: MapStatus
+  /** Draw only the this many edges with the most bytes, and the nodes they join, as `mapToDot` does. Default: all. */
+  top?: number
   /** Stops rendering; the iteration (or the promise) then rejects with the signal's reason. */
   signal?: AbortSignal
 }
@@ -66,13 +68,14 @@ export async function mapHtml(map: NetworkMap, options: MapToHtmlOptions = {}): 
 interface PageOptions {
   readonly title: string | undefined
   readonly status: MapStatus | undefined
+  readonly top: number
   readonly signal: AbortSignal | undefined
 }
 
 function pageOptions(options: MapToHtmlOptions): PageOptions {
   const { title } = options
   if (title !== undefined && typeof title !== 'string') throw new TypeError(`title must be a string, got ${String(title)}`)
-  return { title, status: statusOption(options.status), signal: abortSignal('signal', options.signal) }
+  return { title, status: statusOption(options.status), top: positiveInteger('top', options.top, Infinity), signal: abortSignal('signal', options.signal) }
 }
 
 /** How many services an edge's label names before `+N`. */
@@ -80,8 +83,10 @@ const LABEL_SERVICES = 2
 /** An edge's line width in pixels, from its map's thinnest to its thickest. */
 const WIDTHS = { least: 1, most: 9 } as const
 
-async function page(map: NetworkMap, { title, status, signal }: PageOptions): Promise<string> {
-  checkMap(map)
+async function page(whole: NetworkMap, { title, status, top, signal }: PageOptions): Promise<string> {
+  checkMap(whole)
+  const { nodes, edges } = heaviest(whole, top)
+  const map = { ...whole, nodes, edges, clusters: drawnClusters(whole.clusters, nodes) }
   const sizes = new Map(map.nodes.map((node) => [node.id, nodeSize(node.label)]))
   const [positions, cytoscape] = await Promise.all([layoutMap(map, sizes, signal), cytoscapeScript()])
   signal?.throwIfAborted()
@@ -141,6 +146,16 @@ function checkMap(map: NetworkMap): void {
       if (!ids.has(end)) throw new TypeError(`the network map's edge ${JSON.stringify(edge.id)} names no node ${JSON.stringify(end)}`)
     }
   }
+}
+
+/** The clusters that hold a node, directly or through a cluster inside them. */
+function drawnClusters(clusters: readonly MapCluster[], nodes: readonly MapNode[]): MapCluster[] {
+  const parents = new Map(clusters.map((cluster) => [cluster.id, cluster.parent]))
+  const drawn = new Set<string>()
+  for (const node of nodes) {
+    for (let id = node.cluster; id !== undefined && !drawn.has(id); id = parents.get(id)) drawn.add(id)
+  }
+  return clusters.filter((cluster) => drawn.has(cluster.id))
 }
 
 /** A node's box: room for its label at 11 px (some 6.5 px a character), between 64 and 220 px wide. */
