@@ -63,6 +63,14 @@ describe('vpcflow --engine athena', () => {
     expect(result.stdout).toBe(await collectText(pipe([expected], toDot())))
   })
 
+  test('map draws the network map of the digest Athena computed, as the local engine does', async () => {
+    const local = await runCli(['map', source, '--endpoint', s3server.endpoint, '--path-style', ...window, '--json', '-q'], { env })
+    const result = await runCli(['map', source, ...athenaArgs(), '--json', '-q'], { env })
+    expect(result).toMatchObject({ code: 0, stderr: '' })
+    expect(local.code).toBe(0)
+    expect(result.stdout).toBe(local.stdout)
+  })
+
   test('--dry-run prints the DDL and the query, and what the window holds, running nothing', async () => {
     const before = athena.count('StartQueryExecution')
     const result = await runCli(['digest', source, ...athenaArgs(), '--dry-run', '--athena-database', 'flows'], { env })
