@@ -2,6 +2,7 @@ import type { AthenaClient, QueryExecutionState } from '@aws-sdk/client-athena'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { digest, type DigestOptions } from '../digest/digest.js'
 import type { ListLogFilesOptions } from '../listLogFiles.js'
+import type { LogFile } from '../parseLogFileKey.js'
 import { abortSignal, callback, validDate } from '../options.js'
 import { discover } from './discover.js'
 import { digestFormat, digestQuery, type FlowLogTable } from './query.js'
@@ -45,7 +46,14 @@ export interface AthenaDigestOptions
 
 /** How an Athena digest goes, as `onProgress` is told. */
 export type AthenaProgress =
-  | { readonly step: 'listing'; readonly files: number; readonly bytes: number }
+  | {
+      readonly step: 'listing'
+      /** The log file just listed. */
+      readonly file: LogFile
+      /** Log files listed so far, and their bytes. */
+      readonly files: number
+      readonly bytes: number
+    }
   | {
       readonly step: 'table' | 'query'
       /** The statement: a `CREATE`, or the digest's query. */
@@ -182,7 +190,7 @@ function validate(options: AthenaDigestOptions) {
 
 async function planOf(settings: Settings): Promise<AthenaPlan> {
   const { database, keyFields, onProgress } = settings
-  const onListed = onProgress && ((files: number, bytes: number) => onProgress({ step: 'listing', files, bytes }))
+  const onListed = onProgress && ((file: LogFile, files: number, bytes: number) => onProgress({ step: 'listing', file, files, bytes }))
   const { tables, files, bytes } = await discover({ ...settings, onListed })
   const present = new Set(tables.flatMap((table) => table.format.fields))
   const missing = keyFields?.filter((field) => present.size > 0 && !present.has(field)) ?? []

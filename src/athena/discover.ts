@@ -25,8 +25,8 @@ export interface DiscoveryOptions {
   readonly accounts: readonly string[] | undefined
   readonly regions: readonly string[] | undefined
   readonly flowLogIds: readonly string[] | undefined
-  /** Told the log files listed so far and their bytes, as the listing goes. */
-  readonly onListed: ((files: number, bytes: number) => void) | undefined
+  /** Told each log file listed, with the files and bytes listed so far. */
+  readonly onListed: ((file: LogFile, files: number, bytes: number) => void) | undefined
   readonly signal: AbortSignal | undefined
 }
 
@@ -69,7 +69,7 @@ export async function discover(options: DiscoveryOptions): Promise<Discovery> {
     if (flowLogIds && !flowLogIds.includes(file.flowLogId)) continue
     files++
     bytes += file.size
-    onListed?.(files, bytes)
+    onListed?.(file, files, bytes)
     if (!located) {
       throw new Error(`${objectUrl(file)} is in none of the four layouts AWS writes, which Athena's partition projection reads: digest it without Athena`)
     }

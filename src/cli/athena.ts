@@ -6,7 +6,7 @@
  */
 import type { AthenaClient } from '@aws-sdk/client-athena'
 import type { S3Client } from '@aws-sdk/client-s3'
-import { athenaDigest, athenaPrice, planAthenaDigest, type AthenaDigestOptions } from '../index.js'
+import { athenaDigest, athenaPrice, planAthenaDigest, type AthenaDigestOptions, type LogFile } from '../index.js'
 import { athenaSdk } from '../athena/athenaSdk.js'
 import type { Context } from './command.js'
 import { usage } from './errors.js'
@@ -55,9 +55,16 @@ async function athenaClient(options: CommonOptions, warn: (text: string) => void
 /**
  * The digest computed by Athena, as flow log text. The bar shows the listing, then each
  * statement's state and the data scanned; the last line says what the query scanned and
- * its price.
+ * its price. `onLogFile` is told each log file listed.
  */
-export async function* athenaText(source: AthenaSource, options: Options, s3: S3Client, context: Context, progress: Progress): AsyncGenerator<Uint8Array> {
+export async function* athenaText(
+  source: AthenaSource,
+  options: Options,
+  s3: S3Client,
+  context: Context,
+  progress: Progress,
+  onLogFile: (file: LogFile) => void,
+): AsyncGenerator<Uint8Array> {
   const { counts } = progress
   const client = await athenaClient(options, progress.log)
   try {
@@ -66,6 +73,7 @@ export async function* athenaText(source: AthenaSource, options: Options, s3: S3
         ...athenaOptions(source, options, client, s3, context.signal),
         onProgress(event) {
           if (event.step === 'listing') {
+            onLogFile(event.file)
             counts.listed = event.files
             counts.listedBytes = event.bytes
           } else if (event.step === 'results') {

@@ -140,7 +140,7 @@ export async function withSource<T>(
     const onProgress = (records: number): void => {
       counts.records += records
     }
-    if (athena) return athenaText(source as { bucket: string; prefix: string }, { ...options, ...digestOptions }, client!, context, progress)
+    if (athena) return athenaText(source as { bucket: string; prefix: string }, { ...options, ...digestOptions }, client!, context, progress, (file) => regionsRead.add(file.region))
     let runs = 0
     const onSpill = (run: { bytes: number }): void => verbose(`groups past --max-memory: run ${++runs} written (${bytes(run.bytes)})`)
     const digester = usage(() => digest({ window, keyFields, fields, onError, workers, maxMemory, tempDir, onSpill, onProgress, signal }))
