@@ -30,6 +30,8 @@ const FLAGS: ReadonlyMap<string, string> = new Map([
   ['workers', '--workers'],
   ['concurrency', '--concurrency'],
   ['maxBytes', '--max-bytes'],
+  ['maxMemory', '--max-memory'],
+  ['tempDir', '--temp-dir'],
   ['top', '--top'],
   ['start', '--start'],
   ['end', '--end'],
