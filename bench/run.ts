@@ -5,10 +5,12 @@
  * It measures the built package (dist/), each digest run in a fresh process so that its
  * peak RSS is its own, and prints a table per target.
  */
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { cpus, totalmem } from 'node:os'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { tmpdir } from 'node:os'
 import { pipe } from 'it-pipe'
 import { network, records, seeded, V2_HEADER } from './generator.js'
 import { benchData } from './data.js'
@@ -126,6 +128,103 @@ async function digestSpeed(): Promise<void> {
     ],
   )
   if (digests.size !== 1 || more.some((r) => r.lines !== groups + 1)) throw new Error('digest output differs between runs')
+}
+
+/** One run of `vpcflow digest <dir> -o <out>` with `options`, in a fresh process, and the runs it spilled (from --verbose). */
+function cliRun(dir: string, out: string, options: readonly string[]): Run & { runs: number; spilledMB: number } {
+  const child = spawnSync(process.execPath, ['bench/cliRun.mjs', 'digest', dir, '-o', out, '--verbose', ...options], { encoding: 'utf8', maxBuffer: 2 ** 26 })
+  const result = JSON.parse(child.stdout.trim().split('\n').pop()!) as Run & { code: number }
+  if (result.code !== 0) throw new Error(`vpcflow digest exited with ${result.code}: ${child.stderr}`)
+  const units: Record<string, number> = { B: 1e-6, kB: 1e-3, MB: 1, GB: 1e3, TB: 1e6 }
+  const runs = [...child.stderr.matchAll(/run \d+ written \(([\d.]+) (\w+)\)/g)]
+  return { ...result, runs: runs.length, spilledMB: runs.reduce((sum, [, n, unit]) => sum + Number(n) * units[unit!]!, 0) }
+}
+
+/** DuckDB's digest of the same files, in a fresh process. */
+function duckdbRun(dir: string, out: string): Run & { groups: number; packets: string; bytes: string } {
+  const output = execFileSync(process.execPath, ['bench/duckdbRun.mjs', dir, out], { encoding: 'utf8' })
+  return JSON.parse(output.trim().split('\n').pop()!) as Run & { groups: number; packets: string; bytes: string }
+}
+
+/** The groups and the sums of packets and bytes of a digest file. */
+function totalsOf(file: string): { groups: number; packets: string; bytes: string } {
+  const [header, ...lines] = readFileSync(file, 'latin1').split('\n').filter(Boolean)
+  const fields = header!.split(' ')
+  const [p, b] = [fields.indexOf('packets'), fields.indexOf('bytes')]
+  let packets = 0n
+  let bytes = 0n
+  for (const line of lines) {
+    const values = line.split(' ')
+    if (values[p] !== '-') packets += BigInt(values[p]!)
+    if (values[b] !== '-') bytes += BigInt(values[b]!)
+  }
+  return { groups: lines.length, packets: String(packets), bytes: String(bytes) }
+}
+
+async function groupsPastMemory(): Promise<void> {
+  const perFile = smoke ? 20_000 : 100_000
+  const sets = [
+    { what: "the bench's own traffic", files: smoke ? 4 : 50, internet: 0 },
+    { what: 'a sixth of the records probes from new addresses (about 1 group in 6 records)', files: smoke ? 3 : 30, internet: 0.145 },
+    { what: 'every record a probe from a new address (its own group)', files: smoke ? 6 : 60, internet: 1 },
+  ]
+  const rounds = smoke ? 1 : 3
+  // at small sizes, a small budget, so that the runs are written and merged all the same
+  const options = smoke ? ['--max-memory', '4MiB'] : []
+  print(`## 7. Groups past memory, and DuckDB`)
+  print()
+  print(
+    `\`vpcflow digest <folder> -o <file>\`${smoke ? ' --max-memory 4MiB' : ' with default options (--max-memory 256MiB, one reader per two cores)'}, a plain single-threaded gunzip of the same files, and DuckDB (${'`@duckdb/node-api`'}, 2 threads: \`read_csv\` of the same files, records not OK dropped, the ephemeral port made 0, GROUP BY the other fields, sums, earliest start and latest end, written to a file), each a fresh process, interleaved round by round; medians of ${rounds} rounds, ratios taken within a round. Peak RSS beyond gunzip's is what the digest holds beyond the input and Node itself.`,
+  )
+  print()
+  const ticks = cpuTicks()
+  const rows: Array<Array<string | number>> = []
+  const verdicts: string[] = []
+  const scratch = mkdtempSync(join(tmpdir(), 'vpcflow-bench-out-'))
+  try {
+    for (const set of sets) {
+      const data = benchData(set.files, perFile, set.internet)
+      const floors: Run[] = []
+      const ours: Array<ReturnType<typeof cliRun>> = []
+      const peers: Array<ReturnType<typeof duckdbRun>> = []
+      for (let round = 0; round < rounds; round++) {
+        floors.push(run(data.dir, 1, 1, '--gunzip'))
+        ours.push(cliRun(data.dir, join(scratch, 'vpcflow.log'), options))
+        peers.push(duckdbRun(data.dir, join(scratch, 'duckdb.txt')))
+      }
+      const totals = totalsOf(join(scratch, 'vpcflow.log'))
+      const peer = peers[0]!
+      const exact = totals.groups === peer.groups && totals.packets === peer.packets && totals.bytes === peer.bytes
+      const seconds = (runs: Run[]): number => median(runs.map((r) => r.seconds))
+      const ratio = (runs: Run[]): number => median(runs.map((r, i) => r.seconds / floors[i]!.seconds))
+      const peak = (runs: Run[]): number => Math.max(...runs.map((r) => r.maxRssMiB))
+      const floorRss = peak(floors)
+      const row = (what: string, runs: Run[], spilled: string, count: string | number): Array<string | number> => [
+        what,
+        fixed(seconds(runs)),
+        fixed(data.records / seconds(runs) / 1e6),
+        fixed(ratio(runs)),
+        fixed(peak(runs), 0),
+        runs === floors ? '-' : fixed(peak(runs) - floorRss, 0),
+        spilled,
+        count,
+      ]
+      rows.push([`**${set.what}**: ${data.records.toLocaleString('en-US')} records in ${data.files} files, ${totals.groups.toLocaleString('en-US')} groups`, '', '', '', '', '', '', ''])
+      rows.push(row('plain gunzip', floors, '-', '-'))
+      rows.push(row('vpcflow digest', ours, `${fixed(median(ours.map((r) => r.spilledMB)), 0)} MB`, median(ours.map((r) => r.runs))))
+      rows.push(row('DuckDB', peers, '-', '-'))
+      const against = median(ours.map((r, i) => r.seconds / peers[i]!.seconds))
+      verdicts.push(`${set.what}: totals (groups, packets, bytes) equal to DuckDB's: ${exact ? 'yes' : 'NO'}; vpcflow's time / DuckDB's: ${fixed(against)}`)
+      if (!exact) throw new Error(`${set.what}: vpcflow's totals ${JSON.stringify(totals)} differ from DuckDB's ${JSON.stringify(peer)}`)
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true })
+  }
+  table(['run', 'seconds', 'M records/s', 'x gunzip', 'peak RSS MiB', 'beyond gunzip\'s MiB', 'spilled', 'runs'], rows)
+  for (const verdict of verdicts) print(`- ${verdict}`)
+  print()
+  print(`CPU time the host took for other guests meanwhile (steal): ${stolenSince(ticks)} of this machine's.`)
+  print()
 }
 
 async function listing(): Promise<void> {
@@ -253,4 +352,5 @@ await digestSpeed()
 await listing()
 await prefetchLatency()
 await drawing()
+await groupsPastMemory()
 if (!smoke) writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), report.join('\n'))
