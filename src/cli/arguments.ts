@@ -30,6 +30,30 @@ export function time(name: string, now: Date) {
   }
 }
 
+/** A span of time: from `start` (included) to `end` (excluded); either may be open. */
+export interface Period {
+  readonly start?: Date
+  readonly end?: Date
+}
+
+/**
+ * A period: two times as `time` reads them, joined by `..` (`-14d..-7d`,
+ * `2024-05-01..2024-05-02`). The start is included and the end is not, so that periods
+ * end to end share no log file. An empty side is open: `-7d..` runs to now, `..-7d` from the first file.
+ *
+ * @example period('--before', now)('-14d..-7d') // { start: 14 days ago, end: 7 days ago }
+ */
+export function period(name: string, now: Date) {
+  const at = time(name, now)
+  return (value: string): Period => {
+    const sides = value.split('..')
+    if (sides.length !== 2) throw new UsageError(`${name} must be a period, two times joined by .. (-14d..-7d, 2024-05-01..2024-05-02), got ${value}`)
+    const [start, end] = sides.map((side) => (side === '' ? undefined : at(side)))
+    if (start && end && start >= end) throw new UsageError(`${name} must end after it starts, got ${value}`)
+    return { start, end }
+  }
+}
+
 /**
  * A byte size: 1048576, 64MiB, 1.5GB, 512k, unlimited (Infinity).
  *

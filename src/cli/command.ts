@@ -32,6 +32,6 @@ export interface CommandSpec<Options> {
    * The program adds the options every command has (`-o`, `--profile`, `--quiet`...) after them.
    */
   define(command: Command, context: Context): void
-  /** Runs the command with commander's parsed arguments and options. */
-  run(args: readonly string[], options: Options, context: Context): Promise<void>
+  /** Runs the command with commander's parsed arguments and options; resolves to its exit code when that is not 0 (`diff`: 1 when something is new). */
+  run(args: readonly string[], options: Options, context: Context): Promise<number | void>
 }

@@ -63,3 +63,17 @@ export function stretchOf(svg: string): number | undefined {
   const ratio = Number(size[2]) / Number(size[1])
   return ratio < 0.4 ? 0.4 : ratio > 2.5 ? 2.5 : undefined
 }
+
+/**
+ * Lays out a map's DOT as SVG; a layout far from a screen's shape is done again from
+ * `redraw(ratio)`, stretched nearer one. Gives the DOT that was laid out, and its SVG.
+ *
+ * @example const { svg } = await screenLayout(mapToDot(map), (ratio) => mapToDot(map, { ratio }), signal, () => {})
+ */
+export async function screenLayout(dot: string, redraw: ((ratio: number) => string) | undefined, signal: AbortSignal, onStart: () => void): Promise<{ dot: string; svg: string }> {
+  const svg = await layout(dot, signal, onStart)
+  const stretch = redraw && stretchOf(svg)
+  if (!redraw || !stretch) return { dot, svg }
+  const stretched = redraw(stretch)
+  return { dot: stretched, svg: await layout(stretched, signal, onStart) }
+}

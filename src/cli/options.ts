@@ -25,16 +25,26 @@ export interface SourceOptions {
   failEmpty?: boolean
 }
 
+/** What the `<source>` argument is, for a command's help. */
+export const SOURCE_HELP = 's3://bucket/prefix, a local folder laid out like a bucket, a single log file, or - for standard input'
+
 /** The `<source>` argument and the filters on log files' names. */
 export function sourceOptions(command: Command, { now }: Context): Command {
+  return filterOptions(
+    command
+      .argument('<source>', SOURCE_HELP)
+      .option(
+        '--start <time>',
+        'first log file time: ISO-8601 (2024-05-01T00:00Z; UTC unless an offset is given) or relative (-30m, -2h, -7d, -1w)',
+        time('--start', now),
+      )
+      .option('--end <time>', 'last log file time, as --start (default: now)', time('--end', now)),
+  )
+}
+
+/** The filters on log files' names other than time (accounts, regions, flow logs), and --fail-empty. */
+export function filterOptions(command: Command): Command {
   return command
-    .argument('<source>', 's3://bucket/prefix, a local folder laid out like a bucket, a single log file, or - for standard input')
-    .option(
-      '--start <time>',
-      'first log file time: ISO-8601 (2024-05-01T00:00Z; UTC unless an offset is given) or relative (-30m, -2h, -7d, -1w)',
-      time('--start', now),
-    )
-    .option('--end <time>', 'last log file time, as --start (default: now)', time('--end', now))
     .option('--account <ids>', 'only these accounts (repeatable, or a comma list)', list)
     .option('--region <names>', 'only these regions (repeatable, or a comma list)', list)
     .option('--flow-log-id <ids>', 'only these flow logs (repeatable, or a comma list)', list)

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module'
 import { Command, CommanderError } from 'commander'
 import type { CommandSpec, Context } from './command.js'
 import { digest } from './digest.js'
+import { diff } from './diff.js'
 import { dot } from './dot.js'
 import { commanderError, details, EmptyResult, inCommandWords, Interrupted, line, redact, seeHelp, UsageError } from './errors.js'
 import { list } from './list.js'
@@ -17,10 +18,10 @@ const require = createRequire(import.meta.url)
 const { version } = require('../../package.json') as { version: string }
 
 /** The commands, in the order `vpcflow --help` lists them. */
-const COMMANDS: ReadonlyArray<CommandSpec<never>> = [list, digest, dot, map, render]
+const COMMANDS: ReadonlyArray<CommandSpec<never>> = [list, digest, dot, map, render, diff]
 
 /** The commander program; `ran` is told which command runs and with what options. */
-function program(context: Context, ran: (name: string, options: CommonOptions) => void): Command {
+function program(context: Context, ran: (name: string, options: CommonOptions) => void, exit: (code: number) => void): Command {
   const root = new Command('vpcflow')
     .description('Read AWS VPC Flow Logs from S3 or a local copy, digest them, and draw who talks to whom.')
     .version(version)
@@ -52,7 +53,7 @@ Run 'vpcflow <command> --help' for a command's options and examples.`,
       .action(async () => {
         const options = command.opts<CommonOptions>()
         ran(spec.name, options)
-        await spec.run(command.processedArgs as string[], options as never, context)
+        exit((await spec.run(command.processedArgs as string[], options as never, context)) ?? 0)
       })
   }
   return root
@@ -69,13 +70,14 @@ Run 'vpcflow <command> --help' for a command's options and examples.`,
 export async function run(argv: readonly string[], context: Context): Promise<number> {
   let debug = argv.includes('--debug')
   let commandName = ''
+  let exitCode = 0
   const say = (text: string): void => void context.stderr.write(`${redact(text)}\n`)
   try {
     await program(context, (name, options) => {
       commandName = name
       if (options.debug !== undefined) debug = options.debug
-    }).parseAsync(argv, { from: 'user' })
-    return 0
+    }, (code) => (exitCode = code)).parseAsync(argv, { from: 'user' })
+    return exitCode
   } catch (thrown) {
     const error = inCommandWords(thrown)
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2 // commander has said why

@@ -4,7 +4,7 @@ import { pipe } from 'it-pipe'
 import { mapHtml, mapToDot, toDot } from '../index.js'
 import type { CommandSpec } from './command.js'
 import { UsageError, usage } from './errors.js'
-import { layout, stretchOf } from './graphviz.js'
+import { screenLayout } from './graphviz.js'
 import { mapCommandOptions, networkMapOf, type MapCommandOptions } from './map.js'
 import { writeOutput } from './output.js'
 import { withSource } from './source.js'
@@ -81,10 +81,9 @@ export const render: CommandSpec<RenderOptions> = {
         progress.counts.layout = { edges, since: Date.now() }
         verbose(`laying out the graph: ${edges} edges`)
       }
-      let svg = await layout(graph, signal, onStart)
       // A map far wider than high (or the other way) is laid out again, stretched nearer a screen's shape.
-      const stretch = redraw && stretchOf(svg)
-      if (redraw && stretch) svg = await layout((graph = redraw(stretch)), signal, onStart)
+      const { dot, svg } = await screenLayout(graph, redraw, signal, onStart)
+      graph = dot
       progress.counts.layout = undefined
       await write(svg, () => graph)
     })

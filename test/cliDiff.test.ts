@@ -1,0 +1,127 @@
+/**
+ * `vpcflow diff` on a generated bucket of two days with known changes: exactly those, by
+ * address and by VPC; a day against itself is empty with exit code 0; a saved digest gives
+ * what the live period gives; the threshold; usage errors; the union map as SVG.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import type { MapChange } from 'vpcflow'
+import { runInProcess, type CliResult } from './support/cli.js'
+import { svgTexts } from './support/svg.js'
+import { twoPeriods, type KnownChanges } from './support/twoPeriods.js'
+
+const periods = twoPeriods()
+let dir: string
+let bucket: string
+const DAY_1 = '2024-06-01..2024-06-02'
+const DAY_2 = '2024-06-02..2024-06-03'
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'vpcflow-cli-diff-'))
+  bucket = join(dir, 'bucket')
+  periods.writeTo(bucket)
+})
+afterAll(() => rm(dir, { recursive: true, force: true }))
+
+const diff = (...args: string[]): Promise<CliResult> => runInProcess(['diff', ...args])
+
+/** The NDJSON changes, stated as the generator states them. */
+function found(stdout: string): KnownChanges {
+  const changes = stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as MapChange)
+  const lines = (change: MapChange['change']) =>
+    changes
+      .filter((c) => c.change === change)
+      .flatMap((c) => (change === 'changed' ? [`changed ${c.from} -> ${c.to}`] : c.services.map((s) => `${change} ${c.from} -> ${c.to} ${s.label} ${s.action}`)))
+      .sort()
+  return { new: lines('new'), vanished: lines('vanished'), changed: lines('changed') }
+}
+
+/** A failed run: the exit code, and exactly one line on standard error starting `vpcflow: `. */
+function oneLineError(result: CliResult, code: number): string {
+  expect(result.code, result.stderr).toBe(code)
+  expect(result.stderr.split('\n').filter(Boolean)).toHaveLength(1)
+  expect(result.stderr).toMatch(/^vpcflow: \S/)
+  return result.stderr.trim()
+}
+
+describe('vpcflow diff', () => {
+  test('the first day against the second: the known changes, exit code 1 for what is new', async () => {
+    const result = await diff(bucket, '--before', DAY_1, '--after', DAY_2, '--json')
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(1)
+    expect(found(result.stdout)).toEqual(periods.expected.address)
+  })
+
+  test('as text: a line each, marked as diff marks them', async () => {
+    const result = await diff(bucket, '--before', DAY_1, '--after', DAY_2)
+    expect(result.code).toBe(1)
+    const lines = result.stdout.trimEnd().split('\n')
+    expect(lines.map((line) => line[0])).toEqual(['+', '+', '+', '-', '~'])
+    expect(lines[1]).toMatch(/^\+ 10\.1\.2\.\d+ -> 10\.2\.1\.\d+ {2}tcp\/5433 ACCEPT {2}\d+\.\d kB {2}new on a known edge$/)
+    expect(lines[4]).toMatch(/^~ 10\.1\.2\.\d+ -> 10\.1\.2\.\d+ {2}tcp\/9100 ACCEPT {2}\d+\.\d kB -> \d\.\d MB {2}x50\.0$/)
+  })
+
+  test('a day against itself: nothing, exit code 0', async () => {
+    const result = await diff(bucket, '--before', DAY_2, '--after', DAY_2)
+    expect(result).toMatchObject({ code: 0, stdout: '', stderr: '' })
+  })
+
+  test('by VPC, the new host in a known VPC is no news; what vanished alone exits 0', async () => {
+    const result = await diff(bucket, '--before', DAY_1, '--after', DAY_2, '--group-by', 'vpc', '--json')
+    expect(result.code).toBe(1)
+    expect(found(result.stdout)).toEqual(periods.expected.vpc)
+    const backwards = await diff(bucket, '--before', DAY_2, '--after', DAY_1, '--group-by', 'vpc', '--json')
+    expect(backwards.code).toBe(0)
+    expect(found(backwards.stdout)).toEqual({ new: [], vanished: periods.expected.vpc.new.map((line) => line.replace(/^new/, 'vanished')), changed: [] })
+  })
+
+  test('a digest kept from the first day gives what the day gives; two digests need no source', async () => {
+    const kept = join(dir, 'day-1.log')
+    const digested = await runInProcess(['digest', bucket, '--start', '2024-06-01T00:00Z', '--end', '2024-06-01T23:59Z', '-o', kept])
+    expect(digested.code, digested.stderr).toBe(0)
+    const live = await diff(bucket, '--before', DAY_1, '--after', DAY_2, '--json')
+    const saved = await diff(bucket, '--before-digest', kept, '--after', DAY_2, '--json')
+    expect(saved.stderr).toBe('')
+    expect(saved.code).toBe(1)
+    expect(saved.stdout).toBe(live.stdout)
+
+    const day2 = join(dir, 'day-2.log')
+    expect((await runInProcess(['digest', bucket, '--start', '2024-06-02T00:00Z', '--end', '2024-06-02T23:59Z', '-o', day2])).code).toBe(0)
+    const both = await diff('--before-digest', kept, '--after-digest', day2, '--json')
+    expect(both.code).toBe(1)
+    expect(found(both.stdout)).toEqual(periods.expected.address)
+  })
+
+  test('--threshold: a conversation fifty times larger has changed at 10, not at 100', async () => {
+    const at = async (threshold: string) => found((await diff(bucket, '--before', DAY_1, '--after', DAY_2, '--json', '--threshold', threshold)).stdout).changed
+    expect(await at('10')).toEqual(periods.expected.address.changed)
+    expect(await at('100')).toEqual([])
+  })
+
+  test('-o diff.svg: the union map drawn, with its legend', async () => {
+    const file = join(dir, 'diff.svg')
+    const result = await diff(bucket, '--before', DAY_1, '--after', DAY_2, '-o', file, '--quiet')
+    expect(result).toMatchObject({ code: 1, stdout: '' })
+    const texts = svgTexts(await readFile(file, 'utf8'))
+    expect(texts.join(' ')).toContain('only after (bold)')
+    expect(texts.filter((text) => /^(new|gone|changed): /.test(text))).toHaveLength(5)
+    expect(texts.some((text) => text.startsWith('vpcflow diff of'))).toBe(true)
+  })
+
+  test('usage errors: one line, exit code 2', async () => {
+    expect(oneLineError(await diff(bucket, '--after', DAY_2), 2)).toMatch(/diff needs --before <period> or --before-digest <file>/)
+    expect(oneLineError(await diff(bucket, '--before', DAY_1, '--before-digest', 'x.log', '--after', DAY_2), 2)).toMatch(/--before and --before-digest/)
+    expect(oneLineError(await diff(bucket, '--before', '2024-06-01', '--after', DAY_2), 2)).toMatch(/--before must be a period/)
+    expect(oneLineError(await diff(bucket, '--before', '2024-06-02..2024-06-01', '--after', DAY_2), 2)).toMatch(/--before must end after it starts/)
+    expect(oneLineError(await diff(bucket, '--before', '-3x..', '--after', DAY_2), 2)).toMatch(/--before must be an ISO-8601 time/)
+    expect(oneLineError(await diff(bucket, '--before', DAY_1, '--after', DAY_2, '--threshold', '0.5'), 2)).toMatch(/--threshold must be a factor >= 1/)
+    expect(oneLineError(await diff('--before', DAY_1, '--after', DAY_2), 2)).toMatch(/needs a source/)
+    expect(oneLineError(await diff(bucket, '--before', DAY_1, '--after', DAY_2, '--group-by', 'street'), 2)).toMatch(/--group-by/)
+  })
+
+  test('a digest file that is not there: one line, exit code 1', async () => {
+    expect(oneLineError(await diff(bucket, '--before-digest', join(dir, 'nothing.log'), '--after', DAY_2), 1)).toMatch(/no such file or folder: .*nothing\.log/)
+  })
+})
