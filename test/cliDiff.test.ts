@@ -110,6 +110,15 @@ describe('vpcflow diff', () => {
     expect(texts.some((text) => text.startsWith('vpcflow diff of'))).toBe(true)
   })
 
+  test('-o diff.html: the union map as the interactive page, and how many changes on standard error', async () => {
+    const file = join(dir, 'diff.html')
+    const result = await diff(bucket, '--before', DAY_1, '--after', DAY_2, '-o', file)
+    expect(result).toMatchObject({ code: 1, stdout: '', stderr: `wrote ${file}: 3 new, 1 vanished, 1 changed\n` })
+    const html = await readFile(file, 'utf8')
+    expect(html).toMatch(/<title>vpcflow diff of [^<]*bucket: before 2024-06-01/)
+    expect(html.match(/"change":"new"/g)?.length).toBeGreaterThanOrEqual(3) // nodes and edges, in the page's data
+  })
+
   test('usage errors: one line, exit code 2', async () => {
     expect(oneLineError(await diff(bucket, '--after', DAY_2), 2)).toMatch(/diff needs --before <period> or --before-digest <file>/)
     expect(oneLineError(await diff(bucket, '--before', DAY_1, '--before-digest', 'x.log', '--after', DAY_2), 2)).toMatch(/--before and --before-digest/)
