@@ -2,6 +2,8 @@
  * `--engine athena` in the command, in a child process: the SDK's AWS_ENDPOINT_URL_ATHENA
  * points its Athena client at the test endpoint, --endpoint its S3 client at s3rver.
  */
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { pipe } from 'it-pipe'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest'
@@ -9,7 +11,7 @@ import { toDot } from 'vpcflow'
 import { waitFor } from './support/async.js'
 import { startAthena, type AthenaEndpoint } from './support/athena.js'
 import { FORMATS, localDigest, putFlowLogs } from './support/athenaBucket.js'
-import { finished, killRunning, runCli, spawnCli } from './support/cli.js'
+import { finished, killRunning, ROOT, runCli, spawnCli } from './support/cli.js'
 import { closeAll, createBucket, s3Client, startS3rver, type S3Server } from './support/s3.js'
 import { collectText } from './support/text.js'
 
@@ -118,4 +120,14 @@ describe('vpcflow --engine athena', () => {
     expect(output.code).toBe(2)
     expect(output.stderr).toMatch(/--athena-output must be an s3:\/\/bucket\/prefix\/ location, got results\//)
   })
+})
+
+test('examples/athena-digest.ts prints the digest Athena computed and what it scanned', async () => {
+  const { stdout, stderr } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', 'examples/athena-digest.ts', BUCKET, 's3://results/vpcflow/', '2024-05-01T23:00Z', '2024-05-02T01:00Z'],
+    { cwd: ROOT, env: { ...process.env, ...env, AWS_ENDPOINT_URL_S3: s3server.endpoint }, encoding: 'utf8' },
+  )
+  expect(stdout).toBe(expected)
+  expect(stderr).toBe(`Athena scanned ${athena.executions.at(-1)!.dataScanned} bytes: $0.00005 at $5 per TB\n`)
 })
