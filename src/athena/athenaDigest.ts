@@ -12,11 +12,12 @@ import { createDatabaseStatement, createTableStatement } from './tables.js'
 
 /**
  * What to read, as for `listLogFiles` (`bucket`, `prefix`, `start`, `end`, `accounts`,
- * `regions`), and how to digest it, as for `digest`.
+ * `regions`), and how to digest it, as for `digest` (`keyFields`, `window`, and `maxMemory`
+ * and `tempDir` for the groups of the rows, which may be many).
  */
 export interface AthenaDigestOptions
   extends Pick<ListLogFilesOptions, 'bucket' | 'prefix' | 'start' | 'end' | 'accounts' | 'regions'>,
-    Pick<DigestOptions, 'keyFields' | 'window'> {
+    Pick<DigestOptions, 'keyFields' | 'window' | 'maxMemory' | 'tempDir'> {
   /** The Athena client the statements run with. */
   client: AthenaClient
   /** The S3 client that lists the log files and reads a header of each flow log. */
@@ -164,7 +165,7 @@ function validate(options: AthenaDigestOptions) {
   }
   const signal = abortSignal('signal', options.signal)
   // The rows go through digest, which checks window and keyFields as it would for the objects themselves.
-  const local = digest({ window: options.window, keyFields, signal })
+  const local = digest({ window: options.window, keyFields, maxMemory: options.maxMemory, tempDir: options.tempDir, signal })
   const { pollInterval = DEFAULT_POLL_INTERVAL } = options
   if (typeof pollInterval !== 'function' && (typeof pollInterval !== 'number' || !Number.isFinite(pollInterval) || pollInterval < 0)) {
     throw new TypeError(`pollInterval must be a number of milliseconds >= 0 or a function, got ${String(pollInterval)}`)

@@ -39,6 +39,8 @@ function athenaOptions(source: AthenaSource, options: Options, client: AthenaCli
     flowLogIds: some(options.flowLogId),
     keyFields: options.keyFields,
     window: options.window,
+    maxMemory: options.maxMemory,
+    tempDir: options.tempDir,
     database: options.athenaDatabase,
     workgroup: options.athenaWorkgroup,
     outputLocation: options.athenaOutput,

@@ -93,7 +93,7 @@ export async function withSource<T>(
   const given = (flags: Record<string, unknown>): string[] => Object.entries(flags).flatMap(([flag, value]) => (value === undefined ? [] : [flag]))
   const athenaOnly = given({ '--athena-output': options.athenaOutput, '--athena-database': options.athenaDatabase, '--athena-workgroup': options.athenaWorkgroup, '--dry-run': options.dryRun })
   if (!athena && athenaOnly.length > 0) throw new UsageError(`${athenaOnly.join(', ')}: for --engine athena, which is not given`)
-  const localOnly = given({ '--concurrency': options.concurrency, '--max-bytes': options.maxBytes, '--workers': options.workers, '--max-memory': options.maxMemory, '--temp-dir': options.tempDir, '--lenient': options.lenient, '--fields': options.fields })
+  const localOnly = given({ '--concurrency': options.concurrency, '--max-bytes': options.maxBytes, '--workers': options.workers, '--lenient': options.lenient, '--fields': options.fields })
   if (athena && localOnly.length > 0) throw new UsageError(`${localOnly.join(', ')}: for the local engine; Athena reads the objects itself`)
 
   const interactive = Boolean(context.stderr.isTTY) && !options.quiet
