@@ -6,7 +6,7 @@
  *
  * The command line lives in ./cli/, a module per concern:
  * - `program.ts` registers the commands and maps errors to exit codes;
- * - `<command>.ts` is one command (`list`, `digest`, `dot`, `render`), a `CommandSpec`;
+ * - `<command>.ts` is one command (`list.ts`, `digest.ts`...), a `CommandSpec`;
  * - `options.ts` holds the option groups commands share: `sourceOptions` (the `<source>`
  *   argument and --start, --end, --account, --region, --flow-log-id), `fetchOptions`
  *   (--concurrency, --max-bytes), `digestOptions` (--workers, --lenient, --window,
@@ -14,7 +14,8 @@
  *   each with the type its options parse to;
  * - `arguments.ts` the parsers of values (times, sizes, counts, lists, URLs), attached to
  *   options so that a bad value is a usage error before any work starts;
- * - `source.ts` opens the source and runs the pipeline up to the digest (`withSource`);
+ * - `source.ts` opens the source and runs the pipeline up to the digest (`withSource`),
+ *   and `matched.ts` says what the filters kept when nothing matched;
  * - `output.ts` writes standard output or `-o`; `progress.ts` the progress bar;
  *   `errors.ts` usage errors, redaction and one-line messages.
  *

@@ -4,11 +4,13 @@
  * in folders lists the prefix whole, with the same result, and warns once.
  */
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
-import { describe, expect, test } from 'vitest'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { listLogFiles } from 'vpcflow'
 import { collect } from './support/async.js'
-import { fileKey } from './support/flowLogs.js'
+import { runCli } from './support/cli.js'
+import { fileKey, gzipLog } from './support/flowLogs.js'
 import { memoryBucket } from './support/memoryBucket.js'
+import { closeAll, createBucket, putObjects, s3Client, startS3rver, withoutTheMend, type S3Server } from './support/s3.js'
 
 const BUCKET = 'misbehaving'
 const times = ['2024-05-01T00:05Z', '2024-05-01T12:00Z', '2024-05-02T08:00Z'].map((time) => new Date(time))
@@ -52,5 +54,33 @@ describe('a store whose delimiter listings miss nested folders', () => {
     const flat = misbehaving(memoryBucket(BUCKET, [{ key: 'AWSLogs/README.txt', size: 5 }]).client)
     expect(await collect(listLogFiles({ client: flat, bucket: BUCKET, prefix: 'AWSLogs/', ...window, onWarning }))).toEqual([])
     expect(warnings).toEqual([])
+  })
+})
+
+describe('s3rver without the harness mend', () => {
+  const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' }
+  let s3: S3Server
+  let client: S3Client
+
+  beforeAll(async () => {
+    s3 = await startS3rver()
+    client = s3Client(s3.endpoint)
+    await createBucket(client, BUCKET)
+    const record = '2 123456789012 eni-1 10.0.0.1 10.0.0.2 40000 443 6 1 100 1714521600 1714521660 ACCEPT OK'
+    await putObjects(client, BUCKET, OBJECTS.filter((object) => object.size === 100).map(({ key }) => ({ key, body: gzipLog([record]) })))
+  })
+  afterAll(() => closeAll(client, s3))
+
+  test('the command lists the files of an account through the fallback, and prints the warning once', async () => {
+    const args = ['list', `s3://${BUCKET}/AWSLogs/`, '--account', '444455556666', '--endpoint', s3.endpoint, '--path-style']
+    const mended = await runCli(args, { env: CREDENTIALS })
+    expect(mended).toMatchObject({ code: 0, stderr: '' })
+    const result = await withoutTheMend(() => runCli(args, { env: CREDENTIALS }))
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stdout).toBe(mended.stdout)
+    expect(result.stdout.trim().split('\n')).toHaveLength(3)
+    expect(result.stderr).toBe(
+      `vpcflow: s3://${BUCKET}/AWSLogs/: the folder listing found no account folder, but a plain listing finds keys in folders: listing it whole (the store's delimiter listings look wrong)\n`,
+    )
   })
 })
