@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { MapChange } from 'vpcflow'
 import { runInProcess, type CliResult } from './support/cli.js'
 import { svgTexts } from './support/svg.js'
-import { twoPeriods, type KnownChanges } from './support/twoPeriods.js'
+import { stated, twoPeriods, type KnownChanges } from './support/twoPeriods.js'
 
 const periods = twoPeriods()
 let dir: string
@@ -29,13 +29,7 @@ const diff = (...args: string[]): Promise<CliResult> => runInProcess(['diff', ..
 
 /** The NDJSON changes, stated as the generator states them. */
 function found(stdout: string): KnownChanges {
-  const changes = stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as MapChange)
-  const lines = (change: MapChange['change']) =>
-    changes
-      .filter((c) => c.change === change)
-      .flatMap((c) => (change === 'changed' ? [`changed ${c.from} -> ${c.to}`] : c.services.map((s) => `${change} ${c.from} -> ${c.to} ${s.label} ${s.action}`)))
-      .sort()
-  return { new: lines('new'), vanished: lines('vanished'), changed: lines('changed') }
+  return stated(stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as MapChange))
 }
 
 /** A failed run: the exit code, and exactly one line on standard error starting `vpcflow: `. */
@@ -72,6 +66,8 @@ describe('vpcflow diff', () => {
     const result = await diff(bucket, '--before', DAY_1, '--after', DAY_2, '--group-by', 'vpc', '--json')
     expect(result.code).toBe(1)
     expect(found(result.stdout)).toEqual(periods.expected.vpc)
+    // the resolver's address is on no interface: the map says so once, not once a side
+    expect(result.stderr).toMatch(/^vpcflow: 1 of the private addresses were never an interface's own address[^\n]*\n$/)
     const backwards = await diff(bucket, '--before', DAY_2, '--after', DAY_1, '--group-by', 'vpc', '--json')
     expect(backwards.code).toBe(0)
     expect(found(backwards.stdout)).toEqual({ new: [], vanished: periods.expected.vpc.new.map((line) => line.replace(/^new/, 'vanished')), changed: [] })

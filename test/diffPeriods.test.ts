@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pipe } from 'it-pipe'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { buildNetworkMap, byTime, diffMaps, digest, filterLogFiles, listLocalLogFiles, prefetch, type GroupBy, type MapChange, type NetworkMap } from 'vpcflow'
-import { AFTER, BEFORE, twoPeriods, type KnownChanges } from './support/twoPeriods.js'
+import { buildNetworkMap, byTime, diffMaps, digest, filterLogFiles, listLocalLogFiles, prefetch, type GroupBy, type NetworkMap } from 'vpcflow'
+import { AFTER, BEFORE, stated, twoPeriods } from './support/twoPeriods.js'
 
 const periods = twoPeriods()
 let dir: string
@@ -31,27 +31,17 @@ function mapOf(day: { start: string; end: string }, groupBy: GroupBy): Promise<N
   return buildNetworkMap(text, { groupBy })
 }
 
-/** The changes as the generator states them: a line per service, `changed` lines per edge. */
-function found(changes: readonly MapChange[]): KnownChanges {
-  const lines = (change: MapChange['change']) =>
-    changes
-      .filter((c) => c.change === change)
-      .flatMap((c) => (change === 'changed' ? [`changed ${c.from} -> ${c.to}`] : c.services.map((s) => `${change} ${c.from} -> ${c.to} ${s.label} ${s.action}`)))
-      .sort()
-  return { new: lines('new'), vanished: lines('vanished'), changed: lines('changed') }
-}
-
 describe('two generated days', () => {
   test('by address: the new host, the new port on a known edge, the first talk to the internet, the host gone, the conversation grown fifty times', async () => {
     const diff = diffMaps(await mapOf(BEFORE, 'address'), await mapOf(AFTER, 'address'))
-    expect(found(diff.changes)).toEqual(periods.expected.address)
+    expect(stated(diff.changes)).toEqual(periods.expected.address)
     // the new port is new on an edge both days have; the rest are whole edges
     expect(diff.changes.filter((c) => c.scope === 'services').map((c) => c.services.map((s) => s.label))).toEqual([['tcp/5433']])
   })
 
   test('by VPC: the new host in a known VPC is no news, nor the host gone; the new port and the first talk to the internet are', async () => {
     const diff = diffMaps(await mapOf(BEFORE, 'vpc'), await mapOf(AFTER, 'vpc'))
-    expect(found(diff.changes)).toEqual(periods.expected.vpc)
+    expect(stated(diff.changes)).toEqual(periods.expected.vpc)
   })
 
   test('a day against itself: nothing', async () => {
@@ -67,7 +57,7 @@ describe('two generated days', () => {
         other.writeTo(folder)
         const build = (day: typeof BEFORE) =>
           buildNetworkMap(pipe(listLocalLogFiles({ dir: folder }), filterLogFiles(byTime(new Date(day.start), new Date(Date.parse(day.end) - 1))), prefetch(), digest()))
-        expect(found(diffMaps(await build(BEFORE), await build(AFTER)).changes)).toEqual(other.expected.address)
+        expect(stated(diffMaps(await build(BEFORE), await build(AFTER)).changes)).toEqual(other.expected.address)
       } finally {
         await rm(folder, { recursive: true, force: true })
       }

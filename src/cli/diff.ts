@@ -85,7 +85,8 @@ export const diff: CommandSpec<DiffOptions> = {
     if (source === undefined && sides.some((side) => side.period)) throw new UsageError('a period (--before, --after) needs a source to read')
     if (source !== undefined && sides.every((side) => side.digest !== undefined)) throw new UsageError('two digests need no source: drop it, or give a period')
     if (options.dryRun) throw new UsageError('diff has no --dry-run: run vpcflow digest --engine athena --dry-run for each period')
-    const [before, after] = [await mapOf(sides[0], source, options, context), await mapOf(sides[1], source, options, context)]
+    const said = new Set<string>() // what the map warns of, said once for both sides
+    const [before, after] = [await mapOf(sides[0], source, options, context, said), await mapOf(sides[1], source, options, context, said)]
     const result = usage(() => diffMaps(before, after, { threshold: options.threshold }))
     const drawing = /\.(svg|html?)$/i.exec(options.output ?? '')?.[1]?.toLowerCase()
     if (drawing) {
@@ -100,14 +101,20 @@ export const diff: CommandSpec<DiffOptions> = {
 }
 
 /** The map of one side: its period of the source, or the digest file read as a source of its own. */
-async function mapOf(side: Side, source: string | undefined, options: DiffOptions, context: Context): Promise<NetworkMap> {
+async function mapOf(side: Side, source: string | undefined, options: DiffOptions, context: Context, said: Set<string>): Promise<NetworkMap> {
   const text = side.digest ?? source!
   const sideOptions: DiffOptions & SourceOptions = side.period
     ? // A period includes its start, not its end; log file times are whole minutes, the filters inclusive.
       { ...options, start: side.period.start, end: side.period.end && new Date(side.period.end.getTime() - 1) }
     : // A digest is read here, whole: the filters on log file names and the engine are the period's.
       { ...options, account: undefined, region: undefined, flowLogId: undefined, engine: 'local' }
-  const map = await withSource(text, sideOptions, context, (open) => networkMapOf(open, text, sideOptions, context))
+  const map = await withSource(text, sideOptions, context, (open) => {
+    const log = (message: string): void => {
+      if (!said.has(message)) open.progress.log(message)
+      said.add(message)
+    }
+    return networkMapOf({ ...open, progress: { ...open.progress, log } }, text, sideOptions, context)
+  })
   return map! // withSource gives nothing only for --dry-run, which diff refuses
 }
 

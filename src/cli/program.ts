@@ -40,7 +40,7 @@ Sources:
   file                a single log file (.log.gz, plain text or .log.parquet)
   -                   flow log text on standard input
 
-Exit codes: 0 done, 1 error, 2 usage error, 3 nothing matched (--fail-empty), 130 interrupted (Ctrl-C).
+Exit codes: 0 done, 1 error (diff: also when something is new), 2 usage error, 3 nothing matched (--fail-empty), 130 interrupted (Ctrl-C).
 Run 'vpcflow <command> --help' for a command's options and examples.`,
     )
   root.hook('preSubcommand', (_, command) => ran(command.name(), {}))

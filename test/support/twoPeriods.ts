@@ -9,6 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { gzipSync } from 'node:zlib'
+import type { MapChange } from 'vpcflow'
 import { seededRandom } from './text.js'
 
 export const TWO_PERIODS_HEADER =
@@ -47,6 +48,16 @@ export interface KnownChanges {
   readonly new: string[]
   readonly vanished: string[]
   readonly changed: string[]
+}
+
+/** Changes as the generator states them: a line per service of what is new or vanished, a line per changed edge. */
+export function stated(changes: readonly MapChange[]): KnownChanges {
+  const lines = (change: MapChange['change']) =>
+    changes
+      .filter((c) => c.change === change)
+      .flatMap((c) => (change === 'changed' ? [`changed ${c.from} -> ${c.to}`] : c.services.map((s) => `${change} ${c.from} -> ${c.to} ${s.label} ${s.action}`)))
+      .sort()
+  return { new: lines('new'), vanished: lines('vanished'), changed: lines('changed') }
 }
 
 export interface TwoPeriods {
