@@ -4,7 +4,10 @@
 import { MultiBar } from 'cli-progress'
 import { athenaPrice } from '../index.js'
 import type { Context } from './command.js'
+import { bytes } from '../map/mapToDot.js'
 import { redact } from './errors.js'
+
+export { bytes }
 
 /** What the bar shows, counted by the pipeline as it goes. */
 export interface Counts {
@@ -103,17 +106,6 @@ export function progressBar({ stderr, atExit }: Context, enabled: boolean, shape
     },
     stop,
   }
-}
-
-/** A byte count for people: 1.5 MB. */
-export function bytes(count: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB']
-  let unit = 0
-  while (count >= 1000 && unit < units.length - 1) {
-    count /= 1000
-    unit++
-  }
-  return `${unit === 0 ? count.toFixed(0) : count.toFixed(1)} ${units[unit]}`
 }
 
 /** A price in dollars for people: $0.0123. */
