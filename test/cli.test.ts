@@ -13,7 +13,7 @@ import { pipe } from 'it-pipe'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { byRegion, concatBodies, digest, filterLogFiles, listLocalLogFiles, prefetch, records, toDot } from 'vpcflow'
 import { deferred, waitFor } from './support/async.js'
-import { finished, killRunning, ROOT, runCli, runInProcess, spawnCli, untilOutput, type CliResult } from './support/cli.js'
+import { finished, killRunning, ROOT, runCli, runInProcess, S3RVER_CREDENTIALS as CREDENTIALS, spawnCli, untilOutput, type CliResult } from './support/cli.js'
 import { HEADER } from './support/flowLogs.js'
 import { startProxy, type Proxy } from './support/proxy.js'
 import { closeAll, createBucket, putObjects, s3Client, startS3rver, type S3Server } from './support/s3.js'
@@ -438,7 +438,6 @@ describe('a single file and standard input', () => {
 
 describe('an S3 bucket (s3rver)', () => {
   const BUCKET = 'cli-flow-logs'
-  const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' }
   let s3: S3Server
   let proxy: Proxy
   let client: S3Client

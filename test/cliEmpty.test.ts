@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { ROOT, runCli, runInProcess } from './support/cli.js'
+import { ROOT, runCli, runInProcess, S3RVER_CREDENTIALS as CREDENTIALS } from './support/cli.js'
 import { fileKey, gzipLog, HEADER } from './support/flowLogs.js'
 import { closeAll, createBucket, putObjects, s3Client, startS3rver, type S3Server } from './support/s3.js'
 
@@ -103,7 +103,6 @@ describe('a folder', () => {
 
 describe('a bucket (s3rver)', () => {
   const BUCKET = 'empty-results'
-  const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' }
   const times = ['2024-05-01T00:05Z', '2024-05-01T23:55Z', '2024-05-03T12:00Z'].map((time) => new Date(time))
   let s3: S3Server
   let client: S3Client

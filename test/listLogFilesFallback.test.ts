@@ -7,7 +7,7 @@ import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { listLogFiles } from 'vpcflow'
 import { collect } from './support/async.js'
-import { runCli } from './support/cli.js'
+import { runCli, S3RVER_CREDENTIALS as CREDENTIALS } from './support/cli.js'
 import { fileKey, gzipLog } from './support/flowLogs.js'
 import { memoryBucket } from './support/memoryBucket.js'
 import { closeAll, createBucket, putObjects, s3Client, startS3rver, withoutTheMend, type S3Server } from './support/s3.js'
@@ -58,7 +58,6 @@ describe('a store whose delimiter listings miss nested folders', () => {
 })
 
 describe('s3rver without the harness mend', () => {
-  const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' }
   let s3: S3Server
   let client: S3Client
 

@@ -49,6 +49,9 @@ function environment(extra: Record<string, string | undefined> = {}): NodeJS.Pro
   return env
 }
 
+/** What a child needs in its environment to reach s3rver: its key pair and a region. */
+export const S3RVER_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' }
+
 const running = new Set<ChildProcessWithoutNullStreams>()
 
 /** Kills the children still running, e.g. after a failed test; give it to afterEach. */
