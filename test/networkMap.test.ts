@@ -183,6 +183,14 @@ describe('the outside world', () => {
     expect(map.nodes.some((node) => node.kind === 'internet')).toBe(false)
   })
 
+  test('IPv6: unique local addresses are private, others public; blocks are /64 where a subnet is unknown', async () => {
+    const lines = [V2, v2('eni-a', 'fd00:10::5', '2600:1f18:aaaa::9', 0, 443, 6, 1, 60), v2('eni-a', 'fd00:10::5', 'fd00:20::7', 0, 8080, 6, 1, 60)]
+    const byAddress = await mapOf(lines)
+    expect(byAddress.edges.map((e) => e.id)).toEqual(['fd00:10::5 -> fd00:20::7', 'fd00:10::5 -> internet:out'])
+    const bySubnet = await mapOf(lines, { groupBy: 'subnet', onWarning: () => {} })
+    expect(bySubnet.nodes.map((node) => node.id)).toEqual(['fd00:10::/64', 'fd00:20::/64', 'internet:out'])
+  })
+
   test('a public address seen as an interface\'s own is not the internet', async () => {
     const map = await mapOf([V2, v2('eni-a', '54.1.2.3', '10.0.0.8', 0, 443, 6, 1, 60), v2('eni-a', '54.1.2.3', '10.0.0.9', 0, 443, 6, 1, 60)])
     expect(map.nodes.map((node) => [node.id, node.kind])).toEqual([['10.0.0.8', 'address'], ['10.0.0.9', 'address'], ['54.1.2.3', 'address']])
