@@ -242,6 +242,9 @@ describe('in Chromium', () => {
     expect(text).toMatch(/talked to by \(2\)/i)
     // received: 7 MB + 840 B + 6.5 MB accepted; sent: the replies, 60 MB + 840 B + 58 MB
     expect(text).toMatch(/accepted\s+118\.0 MB\s+99,010 packets\s+13\.5 MB\s+17,810 packets/)
+    // the map fades all but the node, its edges and its peers
+    const clear = await opened.page.evaluate(() => window.cy.elements('[index >= 0]').not('.context').map((e) => (e.data('label') as string) || e.id()))
+    expect(clear.sort()).toEqual(['10.1.3.0/24', 'tcp/5432', 'tcp/5432, icmp', 'web-1 (i-0abc)', 'web-2 (i-0def)'])
     await opened.screenshot('node.png')
     // a peer in the list selects that edge
     await opened.page.locator('#details a.go', { hasText: 'web-1 (i-0abc)' }).click()

@@ -205,6 +205,8 @@ export const PAGE_SCRIPT = String.raw`
       { selector: 'edge.vanished', style: { 'line-style': 'dashed', 'line-color': CHANGE.vanished, 'target-arrow-color': CHANGE.vanished, color: CHANGE.vanished, opacity: 0.9 } },
       { selector: 'edge.same', style: { opacity: 0.2, color: CHANGE.unchanged } },
       { selector: 'node.match', style: { 'border-width': 4, 'border-color': '#1c64d6', 'background-color': '#d8e6fd', 'z-index': 20 } },
+      { selector: '.context', style: { opacity: 0.25 } },
+      { selector: 'edge.context', style: { opacity: 0.1, 'text-opacity': 0 } },
       { selector: '.faded', style: { opacity: 0.15, 'text-opacity': 0.3 } },
       { selector: 'edge.faded', style: { opacity: 0.06, 'text-opacity': 0 } },
       { selector: 'node:selected', style: { 'border-width': 4, 'border-color': '#7c3aed', 'overlay-opacity': 0 } },
@@ -213,6 +215,19 @@ export const PAGE_SCRIPT = String.raw`
     ],
   });
   window.cy = cy;
+  var leaves = cy.nodes().not('.cluster');
+  /**
+   * Gives the class to every node and edge but those in clear (none when clear is null),
+   * restyling only what changes from before, the clear set of the last call; returns clear.
+   */
+  function fadeAllBut(className, before, clear) {
+    cy.batch(function () {
+      if (!clear) cy.$('.' + className).removeClass(className);
+      else if (!before) leaves.union(cy.edges()).difference(clear).addClass(className);
+      else { before.difference(clear).addClass(className); clear.difference(before).removeClass(className); }
+    });
+    return clear;
+  }
 
   // The header and the legend ---------------------------------------------------------
   var title = document.getElementById('title');
@@ -349,12 +364,19 @@ export const PAGE_SCRIPT = String.raw`
     var view = cy.extent(), box = element.boundingBox();
     if (box.x1 < view.x1 || box.x2 > view.x2 || box.y1 < view.y1 || box.y2 > view.y2) cy.animate({ center: { eles: element }, duration: 250 });
   }
+  /** What stays clear around the selection: it, and its edges and peers; null with nothing selected. */
+  var focus = null;
+  function spotlight(element) {
+    var clear = !element ? null : element.isNode() ? element.closedNeighborhood() : element.union(element.connectedNodes());
+    focus = fadeAllBut('context', focus, clear);
+  }
   cy.on('select', 'node, edge', function (event) {
     var target = event.target;
     if (target.hasClass('cluster')) return;
+    spotlight(target);
     if (target.isNode()) showNode(target); else showEdge(target);
   });
-  cy.on('tap', function (event) { if (event.target === cy) overview(); });
+  cy.on('tap', function (event) { if (event.target === cy) { spotlight(null); overview(); } });
   overview();
 
   // Search ----------------------------------------------------------------------------------
@@ -367,21 +389,16 @@ export const PAGE_SCRIPT = String.raw`
   var matched = cy.collection();
   /** What stays clear while a search is on: the matches and their edges; null with no search. */
   var kept = null;
-  var leaves = cy.nodes().not('.cluster');
   /** Highlights the matches of the box's text; only elements whose state changes are restyled. */
   function find() {
     var query = search.value.trim().toLowerCase();
     var next = query ? leaves.filter(function (node) { return haystacks[node.data('index')].indexOf(query) !== -1; }) : cy.collection();
-    var nextKept = query ? next.union(next.connectedEdges()) : null;
     cy.batch(function () {
       matched.difference(next).removeClass('match');
       next.difference(matched).addClass('match');
-      if (!nextKept) cy.$('.faded').removeClass('faded');
-      else if (!kept) leaves.union(cy.edges()).difference(nextKept).addClass('faded');
-      else { kept.difference(nextKept).addClass('faded'); nextKept.difference(kept).removeClass('faded'); }
     });
+    kept = fadeAllBut('faded', kept, query ? next.union(next.connectedEdges()) : null);
     matched = next;
-    kept = nextKept;
     matchesText.textContent = query ? plural(matched.length, 'match', 'matches') : '';
   }
   search.addEventListener('input', find);
