@@ -8,7 +8,7 @@
  * boxes of their size, are laid out again with the nodes outside them: a picture near a
  * square, clusters apart. Up to `STRESS_LIMIT` nodes the engine is `neato` (stress
  * majorization, the tidier picture, with overlaps removed), past it `sfdp` (multilevel,
- * about 1.5 s for 2,000 nodes and 5,000 edges where `neato` takes minutes).
+ * 0.3 s for 500 nodes and 1,200 edges where `neato` took 1.9 s; 1.7 s for 2,000 and 5,000).
  */
 import type { MapCluster, MapEdge, MapNode } from './networkMap.js'
 
