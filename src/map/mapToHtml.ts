@@ -20,7 +20,7 @@ export interface MapToHtmlOptions {
    * both periods, and the details say what became of what is clicked. Default: a plain map.
    */
   status?: MapStatus
-  /** Draw only the this many edges with the most bytes, and the nodes they join, as `mapToDot` does. Default: all. */
+  /** Draw only this many edges, those with the most bytes, and the nodes they join, as `mapToDot` does. Default: all. */
   top?: number
   /** Stops rendering; the iteration (or the promise) then rejects with the signal's reason. */
   signal?: AbortSignal
@@ -47,8 +47,8 @@ export function mapToHtml(options: MapToHtmlOptions = {}): (maps: AsyncIterable<
 /**
  * One network map as a self-contained interactive HTML page. It draws the map's nodes at
  * positions laid out by Graphviz, cluster by cluster (`neato` up to 300 nodes, `sfdp` past
- * that), its clusters as boxes around their nodes, its edges green
- * (accepted), red (rejected) or orange (both), wider the more bytes they carry. It pans
+ * that), its clusters as boxes around their nodes, its edges green (accepted), red
+ * (rejected) or orange (both), wider the more bytes they carry. It pans
  * and zooms; a search box highlights the nodes whose name or address matches; a click on a
  * node or an edge shows its details (services and ports, bytes and packets each way,
  * accepted and rejected, the addresses inside a group and their names); a toggle shows
@@ -79,7 +79,7 @@ function pageOptions(options: MapToHtmlOptions): PageOptions {
 }
 
 /** How many services an edge's label names before `+N`. */
-const LABEL_SERVICES = 2
+const LABEL_SERVICES = 3
 /** An edge's line width in pixels, from its map's thinnest to its thickest. */
 const WIDTHS = { least: 1, most: 9 } as const
 
