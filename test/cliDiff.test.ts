@@ -57,6 +57,12 @@ describe('vpcflow diff', () => {
     expect(lines[4]).toMatch(/^~ 10\.1\.2\.\d+ -> 10\.1\.2\.\d+ {2}tcp\/9100 ACCEPT {2}\d+\.\d kB -> \d\.\d MB {2}x50\.0$/)
   })
 
+  test('a period open at one end runs from the first file, or up to now', async () => {
+    const open = await diff(bucket, '--before', '..2024-06-02', '--after', '2024-06-02..', '--json')
+    expect(open.code).toBe(1)
+    expect(open.stdout).toBe((await diff(bucket, '--before', DAY_1, '--after', DAY_2, '--json')).stdout)
+  })
+
   test('a day against itself: nothing, exit code 0', async () => {
     const result = await diff(bucket, '--before', DAY_2, '--after', DAY_2)
     expect(result).toMatchObject({ code: 0, stdout: '', stderr: '' })
