@@ -8,7 +8,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { cpus, totalmem } from 'node:os'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
 import { pipe } from 'it-pipe'
@@ -146,19 +146,24 @@ function duckdbRun(dir: string, out: string): Run & { groups: number; packets: s
   return JSON.parse(output.trim().split('\n').pop()!) as Run & { groups: number; packets: string; bytes: string }
 }
 
-/** The groups and the sums of packets and bytes of a digest file. */
-function totalsOf(file: string): { groups: number; packets: string; bytes: string } {
-  const [header, ...lines] = readFileSync(file, 'latin1').split('\n').filter(Boolean)
-  const fields = header!.split(' ')
-  const [p, b] = [fields.indexOf('packets'), fields.indexOf('bytes')]
+/** The groups and the sums of packets and bytes of a digest file (read a line at a time: it may be larger than a string). */
+async function totalsOf(file: string): Promise<{ groups: number; packets: string; bytes: string }> {
+  let fields: string[] | undefined
+  let groups = 0
   let packets = 0n
   let bytes = 0n
-  for (const line of lines) {
+  for await (const line of createInterface({ input: createReadStream(file, 'latin1') })) {
+    if (!fields) {
+      fields = line.split(' ')
+      continue
+    }
     const values = line.split(' ')
-    if (values[p] !== '-') packets += BigInt(values[p]!)
-    if (values[b] !== '-') bytes += BigInt(values[b]!)
+    const [p, b] = [values[fields.indexOf('packets')]!, values[fields.indexOf('bytes')]!]
+    if (p !== '-') packets += BigInt(p)
+    if (b !== '-') bytes += BigInt(b)
+    groups++
   }
-  return { groups: lines.length, packets: String(packets), bytes: String(bytes) }
+  return { groups, packets: String(packets), bytes: String(bytes) }
 }
 
 async function groupsPastMemory(): Promise<void> {
@@ -192,7 +197,7 @@ async function groupsPastMemory(): Promise<void> {
         ours.push(cliRun(data.dir, join(scratch, 'vpcflow.log'), options))
         peers.push(duckdbRun(data.dir, join(scratch, 'duckdb.txt')))
       }
-      const totals = totalsOf(join(scratch, 'vpcflow.log'))
+      const totals = await totalsOf(join(scratch, 'vpcflow.log'))
       const peer = peers[0]!
       const exact = totals.groups === peer.groups && totals.packets === peer.packets && totals.bytes === peer.bytes
       const seconds = (runs: Run[]): number => median(runs.map((r) => r.seconds))
