@@ -102,6 +102,19 @@ describe('conversations', () => {
     expect(skipped.map((e) => [e.code, e.line])).toEqual([['MISSING_FIELD', 3]])
   })
 
+  test('a protocol past 255 or a port past 65535 is an error naming its line, never another conversation', async () => {
+    const good = v2('eni-a', '10.0.0.1', '10.0.0.3', 0, 22, 88, 1, 60)
+    for (const bad of [v2('eni-a', '10.0.0.1', '10.0.0.2', 0, 22, 600, 1, 60), v2('eni-a', '10.0.0.1', '10.0.0.2', 80000, 90000, 6, 1, 60)]) {
+      const error = await mapOf([V2, bad, good]).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(FlowLogError)
+      expect((error as FlowLogError).message).toBe('line 2: a record to map needs a protocol of 0 to 255 and ports of 0 to 65535')
+      const skipped: FlowLogError[] = []
+      const map = await mapOf([V2, bad, good], { onError: (e) => skipped.push(e) })
+      expect(map.edges.map((e) => [e.from, e.to, e.services.map((s) => s.label)])).toEqual([['10.0.0.1', '10.0.0.3', ['protocol 88/22']]])
+      expect(skipped.map((e) => [e.code, e.line])).toEqual([['NOT_A_NUMBER', 2]])
+    }
+  })
+
   test('sums past 2^53 stay exact, as bigints', async () => {
     const big = 2n ** 53n + 1n
     const map = await mapOf([V2, v2('eni-a', '10.0.1.5', '10.0.2.9', 0, 443, 6, 1, big.toString()), v2('eni-a', '10.0.1.5', '10.0.2.9', 0, 443, 6, 1, big.toString())])

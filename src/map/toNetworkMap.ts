@@ -365,6 +365,10 @@ function conversations(settings: Settings) {
     const client = reply ? dst : src
     const server = reply ? src : dst
     const protocol = plan.protocol < 0 ? -1 : numbers[plan.protocol]!
+    // A conversation's service packs the protocol and the server's port into one number.
+    if (protocol < -1 || protocol > 255 || !isPort(record, plan.srcport) || !isPort(record, plan.dstport)) {
+      throw lineError(record, 'NOT_A_NUMBER', 'a record to map needs a protocol of 0 to 255 and ports of 0 to 65535')
+    }
 
     // The interface that recorded it, and what the record says of the interface's own address.
     const interfaceKey =
@@ -664,8 +668,14 @@ function traffic({ counts, records }: Tally): Traffic {
   return { forward: { accepted: volume(0), rejected: volume(2) }, reverse: { accepted: volume(4), rejected: volume(6) }, records }
 }
 
+/** Whether the field at `p` is absent or a port (0 to 65535). */
+function isPort(record: RecordLine, p: number): boolean {
+  const value = p < 0 ? -1 : record.numbers[p]!
+  return value >= -1 && value <= 65535
+}
+
 /** `tcp/443`, `udp/53`, `icmp`; `protocol 132/9899` for one without a name. */
-export function serviceLabel(protocol: number, port: number): string {
+function serviceLabel(protocol: number, port: number): string {
   const name = protocol < 0 ? 'ip' : (PROTOCOLS[String(protocol)] ?? `protocol ${protocol}`)
   return port > 0 ? `${name}/${port}` : name
 }
