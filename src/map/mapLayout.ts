@@ -10,6 +10,7 @@
  * majorization, the tidier picture, with overlaps removed), past it `sfdp` (multilevel,
  * 0.3 s for 500 nodes and 1,200 edges where `neato` took 1.9 s; 1.7 s for 2,000 and 5,000).
  */
+import { lazyImport } from '../lazyImport.js'
 import type { MapCluster, MapEdge, MapNode } from './networkMap.js'
 
 /** A point in the page's pixels, y growing downwards. */
@@ -38,19 +39,8 @@ interface Graphviz {
   layout(dot: string, format: 'json', engine: Engine): string
 }
 
-let graphviz: Promise<Graphviz> | undefined
-
 /** Graphviz, loaded once (some 130 ms); a failed load is tried again next time. */
-function loadGraphviz(): Promise<Graphviz> {
-  graphviz ??= import('@hpcc-js/wasm-graphviz').then(
-    ({ Graphviz }) => Graphviz.load(),
-    (error: unknown) => {
-      graphviz = undefined
-      throw error
-    },
-  )
-  return graphviz
-}
+const loadGraphviz: () => Promise<Graphviz> = lazyImport(() => import('@hpcc-js/wasm-graphviz').then(({ Graphviz }) => Graphviz.load()))
 
 /** Positions of a map's nodes (each node's centre, in pixels), by node id; `sizes` are the nodes' boxes. */
 export async function layoutMap(

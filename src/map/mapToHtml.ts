@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { abortable } from '../abortable.js'
+import { lazyImport } from '../lazyImport.js'
 import { abortSignal, positiveInteger } from '../options.js'
 import { CHANGE_MARKS, changeTitle, statusOption } from './changeStyle.js'
 import type { MapStatus } from './diffMaps.js'
@@ -179,15 +180,7 @@ function marked(label: string, change: keyof typeof CHANGE_MARKS | undefined): s
 }
 
 /** cytoscape.js from the installed package, read once. */
-let cytoscape: Promise<string> | undefined
-
-function cytoscapeScript(): Promise<string> {
-  cytoscape ??= readFile(createRequire(import.meta.url).resolve('cytoscape/dist/cytoscape.min.js'), 'utf8').catch((error: unknown) => {
-    cytoscape = undefined
-    throw error
-  })
-  return cytoscape
-}
+const cytoscapeScript = lazyImport(() => readFile(createRequire(import.meta.url).resolve('cytoscape/dist/cytoscape.min.js'), 'utf8'))
 
 /**
  * A script's text made safe inside `<script>`: the HTML parser ends a script at `</script`
