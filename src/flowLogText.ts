@@ -60,6 +60,9 @@ export interface TextReaderOptions {
 /** In `RecordLine.numbers`: a count too large for a double to hold exactly. */
 export const BIG = -2
 
+/** A `JSON.stringify` replacer that writes bigints (counts past 2^53) as decimal strings. */
+export const bigintText = (_key: string, value: unknown): unknown => (typeof value === 'bigint' ? value.toString() : value)
+
 /** Default limit on the length of one line: far beyond any real flow log record. */
 export const DEFAULT_MAX_LINE_LENGTH = 64 * 1024
 

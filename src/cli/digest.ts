@@ -1,6 +1,7 @@
 /** `vpcflow digest`: the digest of the matching records, as flow log text or NDJSON. */
 import { pipe } from 'it-pipe'
 import { records } from '../index.js'
+import { bigintText } from '../flowLogText.js'
 import type { CommandSpec } from './command.js'
 import { digestOptions, fetchOptions, sourceOptions, type CommonOptions, type DigestOptions, type FetchOptions, type SourceOptions } from './options.js'
 import { writeOutput } from './output.js'
@@ -13,7 +14,7 @@ export interface DigestCommandOptions extends SourceOptions, FetchOptions, Diges
 
 /** NDJSON: one JSON object per record, with numbers past 2^53 as strings. */
 async function* json(all: AsyncIterable<Record<string, unknown>>): AsyncGenerator<string> {
-  for await (const record of all) yield `${JSON.stringify(record, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`
+  for await (const record of all) yield `${JSON.stringify(record, bigintText)}\n`
 }
 
 /** `vpcflow digest <source>`: the digest as flow log text, or its records as NDJSON with --json. */

@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { buildNetworkMap, ec2Names, mapToDot, nameNodes, readNames, type NetworkMap } from '../index.js'
+import { bigintText } from '../flowLogText.js'
 import type { CommandSpec, Context } from './command.js'
 import { graphOptions, type DotOptions } from './dot.js'
 import { UsageError, usage } from './errors.js'
@@ -62,7 +63,7 @@ async function namesFile(path: string, signal: AbortSignal): Promise<Map<string,
 
 /** The model as JSON, with counts past 2^53 as strings. */
 export function mapJson(map: NetworkMap): string {
-  return `${JSON.stringify(map, (_, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))}\n`
+  return `${JSON.stringify(map, bigintText)}\n`
 }
 
 /** `vpcflow map <source>`: the network map as DOT, or its model as JSON with --json. */

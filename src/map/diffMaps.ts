@@ -3,6 +3,7 @@
  * appear only after, those that vanished, and those whose bytes moved by more than a
  * factor; and the union of both maps, with what became of each node and edge, to draw.
  */
+import { compare } from '../flowLogText.js'
 import type { GroupBy, MapCluster, MapEdge, MapNode, NetworkMap, Traffic, Volume } from './networkMap.js'
 import { add, compareCounts } from './toNetworkMap.js'
 
@@ -268,10 +269,6 @@ function span(a: NetworkMap['window'], b: NetworkMap['window']): NetworkMap['win
 }
 
 const ORDER: Readonly<Record<MapChange['change'], number>> = { new: 0, vanished: 1, changed: 2 }
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
-}
 
 function inOrder(a: MapChange, b: MapChange): number {
   return ORDER[a.change] - ORDER[b.change] || compare(a.from, b.from) || compare(a.to, b.to) || compare(a.edge, b.edge) || compare(a.scope, b.scope)

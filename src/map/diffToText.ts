@@ -2,6 +2,7 @@
  * A map diff as people and programs read it: a line per change, in text (`+`, `-`, `~`,
  * as `diff` marks lines) or NDJSON.
  */
+import { bigintText } from '../flowLogText.js'
 import type { MapChange, MapDiff, ServiceChange } from './diffMaps.js'
 import { bytes } from './mapToDot.js'
 import type { Volume } from './networkMap.js'
@@ -59,7 +60,7 @@ export function diffToNdjson(diff: MapDiff): string {
   return diff.changes
     .map(({ change, scope, edge, from, to, services, before, after }) => {
       const line = { change, scope, edge, from, fromLabel: label(from), to, toLabel: label(to), services, before, after }
-      return `${JSON.stringify(line, (_, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))}\n`
+      return `${JSON.stringify(line, bigintText)}\n`
     })
     .join('')
 }

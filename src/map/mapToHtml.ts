@@ -4,6 +4,7 @@ import { createRequire } from 'node:module'
 import { abortable } from '../abortable.js'
 import { lazyImport } from '../lazyImport.js'
 import { abortSignal, positiveInteger } from '../options.js'
+import { bigintText } from '../flowLogText.js'
 import { CHANGE_MARKS, changeTitle, statusOption } from './changeStyle.js'
 import type { MapStatus } from './diffMaps.js'
 import { layoutMap, type Size } from './mapLayout.js'
@@ -197,7 +198,7 @@ function inlineScript(script: string): string {
  * decimal strings (the page counts with BigInt).
  */
 function inlineJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)).replace(
+  return JSON.stringify(value, bigintText).replace(
     /[<>&\u2028\u2029]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   )
