@@ -73,6 +73,14 @@ describe('vpcflow --engine athena', () => {
     expect(result.stdout).toBe(local.stdout)
   })
 
+  test('a bad --athena-database or --account is a usage error in the command\'s words, exit code 2', async () => {
+    for (const [flag, value] of [['--athena-database', 'Bad-Name'], ['--account', 'ABC']] as const) {
+      const result = await runCli(['digest', source, ...athenaArgs(), '--dry-run', flag, value], { env })
+      expect(result.code).toBe(2)
+      expect(result.stderr).toMatch(new RegExp(`^vpcflow: ${flag} .*\n$`))
+    }
+  })
+
   test('--dry-run prints the DDL and the query, and what the window holds, running nothing', async () => {
     const before = athena.count('StartQueryExecution')
     const result = await runCli(['digest', source, ...athenaArgs(), '--dry-run', '--athena-database', 'flows'], { env })

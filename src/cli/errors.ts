@@ -35,6 +35,12 @@ const FLAGS: ReadonlyMap<string, string> = new Map([
   ['top', '--top'],
   ['start', '--start'],
   ['end', '--end'],
+  ['accounts', '--account'],
+  ['regions', '--region'],
+  ['flowLogIds', '--flow-log-id'],
+  ['database', '--athena-database'],
+  ['workgroup', '--athena-workgroup'],
+  ['outputLocation', '--athena-output'],
 ])
 
 /**
