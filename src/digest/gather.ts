@@ -38,8 +38,9 @@ export async function gather(
     local.push(chunk)
     onProgress?.(local.takeRecords())
   }
-  const stopWorkers = (): void => {
-    for (const worker of workers) void worker.thread.terminate()
+  /** Ends the worker threads; resolves once they have exited, so that none still writes a run. */
+  const stopWorkers = async (): Promise<void> => {
+    await Promise.all(workers.map((worker) => worker.thread.terminate()))
   }
   /** A worker thread with room for a message of this weight, if any. */
   const withRoom = (weight: number): DigestWorker | undefined => workers.find((worker) => worker.inFlight + weight <= IN_FLIGHT)
@@ -73,10 +74,10 @@ export async function gather(
     local.end()
     const parts = await untilAborted(Promise.all(workers.map((worker) => worker.finish())), signal)
     // their groups are here: let the threads go before merging, so their memory goes too
-    stopWorkers()
+    await stopWorkers()
     return mergeDigests(local.state(), parts)
   } finally {
-    stopWorkers()
+    await stopWorkers()
   }
 
   interface DigestWorker {

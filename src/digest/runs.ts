@@ -73,8 +73,8 @@ export function runFolder(parent: string, existing?: { readonly path: string; re
     },
     remove() {
       if (existing) return
-      process.off('exit', removeNow)
       removeNow()
+      process.off('exit', removeNow)
       folder = undefined
     },
   }
