@@ -151,7 +151,7 @@ async function formatFields(s3: S3Client, file: LogFile, signal: AbortSignal | u
     throw new FlowLogError(`corrupt gzip: ${(error as Error).message}`, { code: 'CORRUPT_GZIP', object: objectUrl(file), cause: error })
   }
   const newline = text.indexOf(10)
-  const fields = text.toString('latin1', 0, newline < 0 ? text.length : newline).replace(/^\ufeff|^\xef\xbb\xbf/, '').trim().split(/\s+/)
+  const fields = text.toString('latin1', 0, newline < 0 ? text.length : newline).replace(/^\xef\xbb\xbf/, '').trim().split(/\s+/)
   if (!fields.every((field) => /^[a-z][a-z0-9-]*$/.test(field)) || !fields.some((field) => KNOWN_FIELDS.has(field))) {
     throw new FlowLogError('no header line: the first line of a flow log file names its fields', { code: 'MISSING_FIELD', object: objectUrl(file), line: 1 })
   }

@@ -2,6 +2,7 @@
  * AWS SDK clients for the command: the standard credential chain, a region when none is
  * configured, a profile that must give credentials, and the SDK's warnings in one line.
  */
+import { line } from './errors.js'
 import type { CommonOptions } from './options.js'
 
 /** What `awsClient` needs of an SDK client. */
@@ -56,7 +57,7 @@ function sdkLogger(warn: (text: string) => void) {
       warn(
         /Multiple credential sources/.test(text)
           ? 'vpcflow: both AWS_PROFILE and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are set: the profile is used'
-          : `vpcflow: ${text.trim().replace(/\s*\n\s*/g, ' ')}`,
+          : `vpcflow: ${line(text)}`,
       )
     },
   }
