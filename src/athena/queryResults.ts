@@ -7,7 +7,7 @@ import { athenaSdk } from './athenaSdk.js'
 import { failure } from './queryExecution.js'
 
 /** The most rows GetQueryResults returns in a page. */
-export const MAX_PAGE_ROWS = 1000
+const MAX_PAGE_ROWS = 1000
 
 /**
  * The rows of the query's result, a page at a time, each row its values (null for SQL

@@ -31,7 +31,7 @@ export function columnOf(field: string): string {
  * A field's column type: counts and times (packets, bytes, start, end) are `bigint`, other
  * numeric fields `int`, and the rest `string`, as AWS types them in Parquet.
  */
-export function columnType(field: string): 'bigint' | 'int' | 'string' {
+function columnType(field: string): 'bigint' | 'int' | 'string' {
   if (!NUMERIC_FIELDS.has(field)) return 'string'
   return field === 'packets' || field === 'bytes' || field === 'start' || field === 'end' ? 'bigint' : 'int'
 }
@@ -48,7 +48,7 @@ export function tableName(table: TableDefinition): string {
 }
 
 /** The location of the table: the folder the account folders lie in. */
-export function tableLocation(table: TableDefinition): string {
+function tableLocation(table: TableDefinition): string {
   return `s3://${table.bucket}/${table.root}`
 }
 

@@ -18,7 +18,7 @@ import { awsClient } from './aws.js'
 const ATTEMPTS = 8
 
 /** What an Athena digest of the command reads: the bucket, its prefix and the filters. */
-export interface AthenaSource {
+interface AthenaSource {
   readonly bucket: string
   readonly prefix: string
 }

@@ -57,7 +57,7 @@ export async function layout(dot: string, signal: AbortSignal, onStart: () => vo
  *
  * @example stretchOf('<svg width="900pt" height="100pt"') // 0.4
  */
-export function stretchOf(svg: string): number | undefined {
+function stretchOf(svg: string): number | undefined {
   const size = /<svg width="([\d.]+)pt" height="([\d.]+)pt"/.exec(svg)
   if (!size) return undefined
   const ratio = Number(size[2]) / Number(size[1])

@@ -62,7 +62,7 @@ async function namesFile(path: string, signal: AbortSignal): Promise<Map<string,
 }
 
 /** The model as JSON, with counts past 2^53 as strings. */
-export function mapJson(map: NetworkMap): string {
+function mapJson(map: NetworkMap): string {
   return `${JSON.stringify(map, bigintText)}\n`
 }
 

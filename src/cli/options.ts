@@ -97,7 +97,7 @@ export interface EngineOptions {
 }
 
 /** The engine of the digest: this machine, or Amazon Athena over the bucket. */
-export function engineOptions(command: Command): Command {
+function engineOptions(command: Command): Command {
   return command
     .addOption(new Option('--engine <engine>', 'where the digest is computed: here, or by Amazon Athena over the bucket (s3:// sources)').choices(['local', 'athena']).default('local'))
     .option('--athena-output <url>', "--engine athena: where Athena writes results, e.g. s3://my-athena-results/vpcflow/ (default: the workgroup's)", s3Url('--athena-output'))

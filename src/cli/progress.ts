@@ -27,7 +27,7 @@ export interface Counts {
 }
 
 /** What the bar is about: a listing, log files being fetched and digested, or a stream of text. */
-export type ProgressShape = 'listing' | 'files' | 'stream'
+type ProgressShape = 'listing' | 'files' | 'stream'
 
 /** A progress bar and the channel for messages while it shows. */
 export interface Progress {

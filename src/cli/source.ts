@@ -32,7 +32,7 @@ import { bytes, progressBar, tap, type Progress } from './progress.js'
 export type Source = { kind: 's3'; bucket: string; prefix: string } | { kind: 'dir' | 'file'; path: string } | { kind: 'stdin' }
 
 /** Reads the source argument: `-`, `s3://bucket/prefix`, or a path that exists. */
-export async function sourceOf(text: string): Promise<Source> {
+async function sourceOf(text: string): Promise<Source> {
   if (text === '-') return { kind: 'stdin' }
   if (/^s3:\/\//i.test(text)) {
     const s3 = /^s3:\/\/([^/]+)\/?(.*)$/i.exec(text)

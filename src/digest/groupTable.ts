@@ -53,8 +53,6 @@ export interface GroupTable {
   span(): Span
   /** The table's state in typed arrays, for sending to another thread. */
   parts(): GroupTableParts
-  /** How many groups the table holds now. */
-  size(): number
   /** Writes the table's groups to a run now (as it does when it is full), if it has any, and empties it. */
   spill(): void
   /**
@@ -413,7 +411,6 @@ export function groupTable(spill: Spill): GroupTable {
     },
     span,
     parts,
-    size: () => core.size.value,
     spill: spillGroups,
     merged,
     *mergedLines(runs, fields, window) {

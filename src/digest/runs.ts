@@ -98,7 +98,7 @@ function folderError(folder: string, error: unknown): Error {
 }
 
 /** A run's blocks, read one at a time into a buffer of the reader's (valid until the next). */
-export function runReader(run: Run): { next(): Uint8Array | undefined; close(): void } {
+function runReader(run: Run): { next(): Uint8Array | undefined; close(): void } {
   const fd = openSync(run.path, 'r')
   const length = Buffer.alloc(4)
   let buffer = Buffer.alloc(0)

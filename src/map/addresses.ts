@@ -70,7 +70,7 @@ export function isPrivate(bytes: Uint8Array | undefined): boolean {
 }
 
 /** The longest prefix length of an address of this size: 32 or 128. */
-export const maxPrefix = (bytes: Uint8Array): number => bytes.length * 8
+const maxPrefix = (bytes: Uint8Array): number => bytes.length * 8
 
 /**
  * The block of `bits` leading bits an address is in, as CIDR text: `10.0.1.0/24`,
@@ -87,7 +87,7 @@ export function blockOf(bytes: Uint8Array, bits: number): string {
 }
 
 /** Addresses as text: dotted IPv4, IPv6 in its shortest form (RFC 5952). */
-export function addressText(bytes: Uint8Array): string {
+function addressText(bytes: Uint8Array): string {
   if (bytes.length === 4) return bytes.join('.')
   const groups = Array.from({ length: 8 }, (_, i) => ((bytes[2 * i]! << 8) | bytes[2 * i + 1]!).toString(16))
   // the longest run of two or more zero groups becomes ::

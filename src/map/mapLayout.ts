@@ -26,7 +26,7 @@ export interface Size {
 }
 
 /** The most nodes laid out by `neato`; `sfdp` lays out larger maps. */
-export const STRESS_LIMIT = 300
+const STRESS_LIMIT = 300
 
 /** Graphviz works in points, the page in pixels: one point is drawn as one pixel. */
 const INCH = 72
