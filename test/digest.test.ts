@@ -375,6 +375,37 @@ describe('digest: large inputs and outputs', () => {
     expect(lines.slice(1)).toEqual([...expected].sort())
   })
 
+  test('a table of many sorted chunks: every group once, in byte order, sums past 2^53 in each chunk exact, spilled or not', async () => {
+    // 120,000 groups, some 15 MB of table: sorted a few MiB at a time, those chunks merged.
+    // Keys of many lengths share long prefixes; each group is met twice, in two files, in
+    // another order; one group in 997 has counts whose sum passes 2^53.
+    const random = seededRandom(5)
+    const groups = Array.from({ length: 120_000 }, (_, i) => {
+      const eni = `eni-${(i % 37).toString(16).padStart(17, '0')}`
+      const big = i % 997 === 0
+      return { key: [`2 123456789012 ${eni} 10.${i % 251}.${(i >> 8) % 256}.${i % 7} 10.0.0.${i % 3}`, '0', String(i % 65536), '6'], packets: big ? 2 ** 53 - 5 : i, big }
+    })
+    const line = ({ key, packets }: (typeof groups)[number], start: number): string => [...key.slice(0, 4), packets, 1, start, start + 60, 'ACCEPT OK'].join(' ')
+    const first = shuffle(groups.map((group) => line(group, 1000)), random)
+    const second = shuffle(groups.map((group) => line(group, 2000)), random)
+    const inputs = [text([V2_HEADER, ...first]), text([V2_HEADER, ...second])]
+    const output = await digestOf(inputs)
+    // spilled from tables of several chunks each: the same bytes
+    const runs: number[] = []
+    expect(await collectText(digest({ maxMemory: 9 * 2 ** 20, onSpill: (run) => runs.push(run.groups) })(inputs))).toBe(output)
+    expect(runs.length).toBeGreaterThan(1)
+    // the reference: by the bytes of the key fields, sums doubled (as bigints), the overall window
+    const keyOf = ({ key }: (typeof groups)[number]): string => `${key.join(' ')} ACCEPT OK`
+    const expected = [...groups]
+      .sort((a, b) => Buffer.compare(Buffer.from(keyOf(a)), Buffer.from(keyOf(b))))
+      .map((group) => [...group.key, String(2n * BigInt(group.packets)), 2, 1000, 2060, 'ACCEPT OK'].join(' '))
+    const lines = linesOf(output)
+    expect(lines[0]).toBe(V2_HEADER)
+    expect(lines.length - 1).toBe(groups.length)
+    expect(lines.slice(1)).toEqual(expected)
+    expect(lines.filter((l) => l.includes(` ${2n * BigInt(2 ** 53 - 5)} `)).length).toBe(groups.filter((g) => g.big).length)
+  })
+
   test('groups whose lines are near the longest a line may be come out whole, among others', async () => {
     const long = (n: number): string => `2 123456789010 eni-${String(n).repeat(65_400)} 10.0.0.1 10.0.0.2 40000 443 6 1 10 100 200 ACCEPT OK`
     const short = (n: number): string => `2 123456789010 eni-${n} 10.0.0.1 10.0.0.2 40000 443 6 1 10 100 200 ACCEPT OK`

@@ -10,6 +10,9 @@ import type { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Context } from './command.js'
 
+/** The bytes queued for a file at most before the command waits for them to be written. */
+const WRITE_AHEAD = 4 * 2 ** 20
+
 /** What a command writes: text or bytes, as they come. */
 export type Chunks = AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>
 
@@ -42,7 +45,8 @@ export async function writeOutput(context: Context, chunks: Chunks, file: string
   // Others (the input's) go on as they are.
   const paths = new Set([file])
   const streamErrors = new WeakSet<object>()
-  const writeTo = (path: string): Writable => createWriteStream(path).once('error', (error) => streamErrors.add(error))
+  // Up to WRITE_AHEAD bytes queued, so that the output is made while the file system writes what came before.
+  const writeTo = (path: string): Writable => createWriteStream(path, { highWaterMark: WRITE_AHEAD }).once('error', (error) => streamErrors.add(error))
   try {
     const target = await targetOf(file)
     paths.add(target.path)

@@ -46,7 +46,7 @@ export interface GroupTable {
   /**
    * The groups as lines of text in key (byte) order, in chunks of some 64 KiB: the fields
    * named (a key field, or packets, bytes, start, end, tcp-flags: absent ones as `-`),
-   * with the start and end of `window`, or else each group's own.
+   * with the start and end of `window`, or else each group's own. The table is then empty.
    */
   lines(fields: readonly string[], window: { start: number; end: number } | undefined): Generator<Uint8Array>
   /** The earliest start and the latest end of all groups (-1 for none): those of all records added. */
@@ -117,10 +117,12 @@ const NUMBERS: ReadonlyMap<string, number> = new Map([['packets', PACKETS], ['by
 const WINDOW = 1024 * 1024
 /** The size the core writes lines in. */
 const OUTPUT = 64 * 1024
+/** The groups the merge of a table's sorted chunks hands to `write` at a time: their records stay in the cache meanwhile. */
+const BATCH = 4096
 /** The size of a run's blocks. */
 export const BLOCK = 256 * 1024
 /** The arena a run is sorted from at most, in bytes: within a processor's cache. */
-const CHUNK = 8 * 1024 * 1024
+const CHUNK = 4 * 1024 * 1024
 /** The largest exact sum of a record's. */
 const MAX = Number.MAX_SAFE_INTEGER
 const NEWLINE = 10
@@ -245,50 +247,87 @@ export function groupTable(spill: Spill): GroupTable {
   }
 
   /**
-   * The `count` groups of a sorted `list` as blocks of whole records; a
-   * group past 2^53 as records whose sums are exact numbers.
+   * The table's groups in key order, as lists of their offsets in the core's memory (each
+   * valid until the next): each CHUNK of the arena is sorted within the processor's cache,
+   * its records moved into that order, and the chunks merged, so that the merge reads each
+   * from start to end. The table is to be emptied next: its slots no longer find the groups.
    */
-  function* packed(list: number, count: number): Generator<Uint8Array> {
-    let out = 0
+  function* inOrder(): Generator<{ list: number; count: number }> {
+    const chunks: Array<{ list: number; count: number; from: number; to: number }> = []
+    let batch = 0
     try {
-      let room = BLOCK
-      out = core.allocate(room)
-      for (let i = 0; i < count; ) {
-        const next = core.pack(list, i, count, out, room)
-        if (core.written.value > 0) yield new Uint8Array(core.memory.buffer, out, core.written.value)
-        if (next > i) {
-          i = next
-          continue
-        }
-        const at = new Int32Array(core.memory.buffer, list, count)[i]!
-        if (big.has(at)) {
-          yield recordsOf(groupAt({ arena: arena(), big }, at))
-          i++
-        } else {
-          // a group larger than the room
-          core.release(out)
-          out = core.allocate((room *= 2))
-        }
+      for (let from = 0; from < core.used.value || chunks.length === 0; from = core.listEnd.value) {
+        chunks.push({ list: core.sorted(from, CHUNK), count: core.listed.value, from, to: core.listEnd.value })
       }
+      if (chunks.length === 1) {
+        yield chunks[0]!
+        return
+      }
+      for (const { list, count, from, to } of chunks) {
+        const before = big.size > 0 ? new Int32Array(core.memory.buffer, list, count).slice() : undefined
+        core.reorder(list, count, from, to)
+        if (before) moveBig(before, new Int32Array(core.memory.buffer, list, count))
+      }
+      core.startMerge(chunks.length, true)
+      chunks.forEach(({ list, count }, s) => core.feed(s, list, list + 4 * count))
+      batch = core.allocate(4 * BATCH)
+      for (let n = core.mergeLists(batch, BATCH); n > 0; n = core.mergeLists(batch, BATCH)) yield { list: batch, count: n }
     } finally {
-      if (out !== 0) core.release(out)
+      for (const { list } of chunks) core.release(list)
+      if (batch !== 0) core.release(batch)
     }
   }
 
-  /**
-   * Writes the groups to runs and empties the table: a run for each CHUNK of the arena, so
-   * that its groups are sorted and copied within the processor's cache.
-   */
-  function spillGroups(): void {
-    const groups = span()
-    for (let from = 0; from < core.used.value; from = core.listEnd.value) {
-      const list = core.sorted(from, CHUNK)
-      try {
-        spill.write(packed(list, core.listed.value), core.listed.value, groups)
-      } finally {
-        core.release(list)
+  /** Moves the sums past 2^53 of groups that moved from offsets `before` to `after`. */
+  function moveBig(before: Int32Array, after: Int32Array): void {
+    const moved = new Map<number, { packets?: bigint; bytes?: bigint }>()
+    before.forEach((at, i) => {
+      const sums = big.get(at)
+      if (sums) moved.set(after[i]!, sums)
+    })
+    for (const at of before) big.delete(at)
+    for (const [at, sums] of moved) big.set(at, sums)
+  }
+
+  /** The groups of `list` (`count` of them) as blocks of whole records; a group past 2^53 as records whose sums are exact numbers. */
+  function* packed(list: number, count: number, out: { at: number; room: number }): Generator<Uint8Array> {
+    for (let i = 0; i < count; ) {
+      const next = core.pack(list, i, count, out.at, out.room)
+      if (core.written.value > 0) yield new Uint8Array(core.memory.buffer, out.at, core.written.value)
+      if (next > i) {
+        i = next
+        continue
+      }
+      const at = new Int32Array(core.memory.buffer, list, count)[i]!
+      if (big.has(at)) {
+        yield recordsOf(groupAt({ arena: arena(), big }, at))
+        i++
+      } else {
+        // a group larger than the room
+        core.release(out.at)
+        out.at = core.allocate((out.room *= 2))
       }
     }
+  }
+
+  /** The table's groups in key order as blocks of whole records (see `packed`). */
+  function* records(): Generator<Uint8Array> {
+    const out = { at: core.allocate(BLOCK), room: BLOCK }
+    try {
+      for (const { list, count } of inOrder()) yield* packed(list, count, out)
+    } finally {
+      core.release(out.at)
+    }
+  }
+
+  /** Writes the groups to a run, in key order, and empties the table. */
+  function spillGroups(): void {
+    if (core.size.value > 0) spill.write(records(), core.size.value, span())
+    empty()
+  }
+
+  /** Empties the table, keeping its memory. */
+  function empty(): void {
     core.clear()
     big.clear()
   }
@@ -314,7 +353,7 @@ export function groupTable(spill: Spill): GroupTable {
         new Uint8Array(core.memory.buffer, buffer.at, block.byteLength).set(block)
         core.feed(source, buffer.at, buffer.at + block.byteLength)
       }
-      core.startMerge(runs.length)
+      core.startMerge(runs.length, false)
       runs.forEach((_, source) => feed(source))
       out = core.allocate(room)
       for (;;) {
@@ -381,32 +420,31 @@ export function groupTable(spill: Spill): GroupTable {
       const kinds = kindsOf(fields)
       const { start = -1, end = -1 } = window ?? {}
       const kindsAt = core.allocate(kinds.length)
-      let list = 0
       try {
         new Uint8Array(core.memory.buffer, kindsAt, kinds.length).set(kinds)
-        list = core.sorted(0, core.used.value)
-        const count = core.size.value
         let room = OUTPUT
-        for (let i = 0; i < count; ) {
-          const out = core.reserveText(room)
-          const next = core.write(list, i, count, kindsAt, kinds.length, window === undefined, start, end, out, room)
-          if (core.written.value > 0) yield new Uint8Array(core.memory.buffer.slice(out, out + core.written.value))
-          if (next > i) {
-            i = next
-            continue
+        for (const { list, count } of inOrder()) {
+          for (let i = 0; i < count; ) {
+            const out = core.reserveText(room)
+            const next = core.write(list, i, count, kindsAt, kinds.length, window === undefined, start, end, out, room)
+            if (core.written.value > 0) yield new Uint8Array(core.memory.buffer.slice(out, out + core.written.value))
+            if (next > i) {
+              i = next
+              continue
+            }
+            // the core leaves a group with a sum past 2^53 to this side; a longer line needs more room
+            const at = new Int32Array(core.memory.buffer, list, count)[i]!
+            if (!big.has(at)) {
+              room *= 2
+              continue
+            }
+            yield Buffer.from(`${lineOf(kinds, groupAt({ arena: arena(), big }, at), window)}\n`, 'latin1')
+            i++
           }
-          // the core leaves a group with a sum past 2^53 to this side; a longer line needs more room
-          const at = new Int32Array(core.memory.buffer, list, count)[i]!
-          if (!big.has(at)) {
-            room *= 2
-            continue
-          }
-          yield Buffer.from(`${lineOf(kinds, groupAt({ arena: arena(), big }, at), window)}\n`, 'latin1')
-          i++
         }
       } finally {
-        if (list !== 0) core.release(list)
         core.release(kindsAt)
+        empty()
       }
     },
     span,

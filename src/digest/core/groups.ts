@@ -722,6 +722,36 @@ export function sorted(from: i32, most: i32): usize {
   return list
 }
 
+/**
+ * Moves the records of a sorted chunk (the `count` groups of `list`, which fill the arena
+ * from `from` to `to`) into the list's order, and writes their new offsets into `list`, so
+ * that a merge of chunks reads each from start to end. The slots no longer find the groups:
+ * the table is emptied (`clear`) before it takes more.
+ */
+export function reorder(list: usize, count: i32, from: i32, to: i32): void {
+  const scratch = heap.alloc(<usize>(to - from))
+  let at: i32 = 0
+  for (let i = 0; i < count; i++) {
+    const group = arena + <usize>listAt(list, i)
+    const size = recordSize(load<i32>(group, KEY_LENGTH))
+    memory.copy(scratch + <usize>at, group, <usize>size)
+    store<i32>(list + (<usize>i << 2), from + at)
+    at += size
+  }
+  memory.copy(arena + <usize>from, scratch, <usize>(to - from))
+  heap.free(scratch)
+}
+
+/** The digits of 0 to 99, two bytes each. */
+const DIGIT_PAIRS = memory.data<u8>([48,48,48,49,48,50,48,51,48,52,48,53,48,54,48,55,48,56,48,57,49,48,49,49,49,50,49,51,49,52,49,53,49,54,49,55,49,56,49,57,50,48,50,49,50,50,50,51,50,52,50,53,50,54,50,55,50,56,50,57,51,48,51,49,51,50,51,51,51,52,51,53,51,54,51,55,51,56,51,57,52,48,52,49,52,50,52,51,52,52,52,53,52,54,52,55,52,56,52,57,53,48,53,49,53,50,53,51,53,52,53,53,53,54,53,55,53,56,53,57,54,48,54,49,54,50,54,51,54,52,54,53,54,54,54,55,54,56,54,57,55,48,55,49,55,50,55,51,55,52,55,53,55,54,55,55,55,56,55,57,56,48,56,49,56,50,56,51,56,52,56,53,56,54,56,55,56,56,56,57,57,48,57,49,57,50,57,51,57,52,57,53,57,54,57,55,57,56,57,57])
+
+/** The number of decimal digits of `n`. */
+@inline function digitCount(n: u64): i32 {
+  let digits = 1
+  for (let power: u64 = 10; digits < 20 && n >= power; power *= 10) digits++
+  return digits
+}
+
 /** Writes `value` at `at` as JavaScript's String() would an integer, or `-` for -1 (absent); returns where it ends. */
 @inline function number(at: usize, value: f64): usize {
   if (value == -1) {
@@ -733,15 +763,27 @@ export function sorted(from: i32, most: i32): usize {
     value = -value
   }
   let n = <u64>value
-  let digits = 1
-  for (let rest = n / 10; rest > 0; rest /= 10) digits++
-  const end = at + <usize>digits
+  const end = at + <usize>digitCount(n)
   let to = end
-  do {
-    store<u8>(--to, <u8>(48 + n % 10))
-    n /= 10
-  } while (n > 0)
+  // two digits at a time, in 32 bits once the number fits
+  for (; n > 0xffffffff; n /= 100) store<u16>((to -= 2), load<u16>(DIGIT_PAIRS + (<usize>(n % 100) << 1)))
+  let small = <u32>n
+  for (; small >= 100; small /= 100) store<u16>((to -= 2), load<u16>(DIGIT_PAIRS + (<usize>(small % 100) << 1)))
+  if (small >= 10) store<u16>(to - 2, load<u16>(DIGIT_PAIRS + (<usize>small << 1)))
+  else store<u8>(to - 1, <u8>(48 + small))
   return end
+}
+
+/** The overall window's start and end, written once for all lines (see `window`): 24 bytes each, and their lengths. */
+const WINDOW_TEXT = memory.data(48)
+let startLength: i32 = 0
+let endLength: i32 = 0
+
+/** Writes the start and end every line carries, unless `own`: each group's then. */
+function window(own: bool, start: f64, end: f64): void {
+  if (own) return
+  startLength = <i32>(number(WINDOW_TEXT, start) - WINDOW_TEXT)
+  endLength = <i32>(number(WINDOW_TEXT + 24, end) - WINDOW_TEXT - 24)
 }
 
 /**
@@ -752,37 +794,75 @@ export function sorted(from: i32, most: i32): usize {
  * did not fit, or has a sum JavaScript holds. `written` is then the bytes written.
  */
 export function write(list: usize, from: i32, count: i32, kinds: usize, kindCount: i32, own: bool, start: f64, end: f64, out: usize, room: i32): i32 {
+  window(own, start, end)
   let at = out
   let i = from
   for (; i < count; i++) {
     const group = arena + <usize>listAt(list, i)
     if (!lineFits(group, at - out, kindCount, room)) break
     if (load<f64>(group, PACKETS) == IN_BIG || load<f64>(group, BYTES) == IN_BIG) break
-    at = line(at, group, kinds, kindCount, own, start, end)
+    at = line(at, group, kinds, kindCount, own)
   }
   written = <i32>(at - out)
   return i
 }
 
-/** Whether the line of the group at `group` surely fits in `room` bytes with `used` taken: at most 17 bytes a number and a space after each field. */
+/** Whether the line of the group at `group` surely fits in `room` bytes with `used` taken: at most 17 bytes a number and a space after each field, and 8 bytes past the line. */
 @inline function lineFits(group: usize, used: usize, kindCount: i32, room: i32): bool {
-  return <i32>used + load<i32>(group, KEY_LENGTH) + kindCount * 18 <= room
+  return <i32>used + load<i32>(group, KEY_LENGTH) + kindCount * 18 + 8 <= room
+}
+
+/** Each byte a space (32). */
+const SPACES: u64 = 0x2020202020202020
+const LOW_SEVEN: u64 = 0x7f7f7f7f7f7f7f7f
+
+/** Where the `count`th space from offset `k` of the key at `key` (`length` bytes, zero-padded) is, or `length`: 8 bytes at a time. */
+@inline function afterFields(key: usize, k: i32, length: i32, count: i32): i32 {
+  for (let w = k & ~7; w < length; w += 8) {
+    const x = load<u64>(key + <usize>w) ^ SPACES
+    // a high bit for each byte that is a space, exactly; those before k cleared
+    let spaces = ~(((x & LOW_SEVEN) + LOW_SEVEN) | x | LOW_SEVEN)
+    if (w < k) spaces &= ~(<u64>0) << (<u64>(k - w) << 3)
+    while (spaces != 0) {
+      if (--count == 0) return min(length, w + <i32>(ctz(spaces) >> 3))
+      spaces &= spaces - 1
+    }
+  }
+  return length
 }
 
 /** Writes the line of the group at `group` at `at` (see `write`); returns where it ends. */
-@inline function line(at: usize, group: usize, kinds: usize, kindCount: i32, own: bool, start: f64, end: f64): usize {
+@inline function line(at: usize, group: usize, kinds: usize, kindCount: i32, own: bool): usize {
   const length = load<i32>(group, KEY_LENGTH)
+  const key = group + KEY
   let k = 0
   for (let f = 0; f < kindCount; f++) {
     if (f > 0) store<u8>(at++, 32)
     const kind = <usize>load<u8>(kinds + <usize>f)
     if (kind == 0) {
-      for (let c = load<u8>(group + KEY + <usize>k); k < length && c != 32; c = load<u8>(group + KEY + <usize>(++k))) store<u8>(at++, c)
-      k++
+      // the key fields up to the next number, with the spaces between them, 8 bytes at a time
+      let fields = 1
+      while (f + 1 < kindCount && load<u8>(kinds + <usize>(f + 1)) == 0) {
+        fields++
+        f++
+      }
+      const to = afterFields(key, k, length, fields)
+      memory.copy(at, key + <usize>k, <usize>(to - k))
+      at += <usize>(to - k)
+      k = to + 1
       continue
     }
     const which = (kind - 1) << 3
-    at = number(at, own || (which != START && which != END) ? load<f64>(group + which) : which == START ? start : end)
+    if (own || (which != START && which != END)) {
+      at = number(at, load<f64>(group + which))
+      continue
+    }
+    // the overall window's, as written once
+    const text = which == START ? WINDOW_TEXT : WINDOW_TEXT + 24
+    store<u64>(at, load<u64>(text))
+    store<u64>(at, load<u64>(text, 8), 8)
+    store<u64>(at, load<u64>(text, 16), 16)
+    at += <usize>(which == START ? startLength : endLength)
   }
   store<u8>(at++, 10)
   return at
@@ -813,89 +893,129 @@ export function pack(list: usize, from: i32, count: i32, out: usize, room: i32):
   return i
 }
 
-/** The merge's sources: each the next record and the end of the block of a run JavaScript read (8 bytes a source). */
+/**
+ * The merge's sources (8 bytes a source): of runs, each the next record and the end of the
+ * block of a run JavaScript read; of lists (sorted chunks of this table), each the next
+ * entry of its list, and the list's end. A source whose next is at its end has ended.
+ */
 let sources: usize = 0
-/** A binary heap of the sources with records, by their next record's key. */
-let order: usize = 0
-let pending: i32 = 0
+/** Whether the sources are lists of groups of this table's arena rather than blocks of records. */
+let listing: bool = false
+/**
+ * A tournament (loser) tree over the sources, padded to `leaves`, a power of two, with
+ * ended sources: node 0 holds the source whose record goes first, node n (1 to leaves - 1)
+ * the loser of the match at n, whose children are nodes 2n and 2n + 1, the leaf of source
+ * s being node leaves + s. A source's next record then meets one record a level: log2 of
+ * the sources' number of comparisons.
+ */
+let tree: usize = 0
+let leaves: i32 = 0
+/** Whether the tree is built: it is, from the sources as fed, when the merge first steps. */
+let built: bool = false
 /** The group being folded: a copy of a record, and its room. */
 let folded: usize = 0
 let foldedRoom: i32 = 0
 let folding: bool = false
 
+@inline function sourceAt(s: i32): usize {
+  return sources + (<usize>s << 3)
+}
+
+@inline function ended(s: i32): bool {
+  return load<i32>(sourceAt(s)) >= load<i32>(sourceAt(s), 4)
+}
+
+/** The next record of source `s`: where its block is, or the group its list names next. */
 @inline function nextOf(s: i32): usize {
-  return <usize>load<i32>(sources + (<usize>s << 3))
+  const at = <usize>load<i32>(sourceAt(s))
+  return listing ? arena + <usize>load<i32>(at) : at
 }
 
-@inline function orderAt(i: i32): i32 {
-  return load<i32>(order + (<usize>i << 2))
+@inline function nodeAt(n: i32): i32 {
+  return load<i32>(tree + (<usize>n << 2))
 }
 
-/** Whether the key of the record at `a` sorts before that of the one at `b`: byte order, a prefix first. */
-function before(a: usize, b: usize): bool {
+/** How the key of the record at `a` sorts against that of the one at `b` (-1, 0, 1): byte order, a prefix first. */
+function compareKeys(a: usize, b: usize): i32 {
   const la = load<i32>(a, KEY_LENGTH)
   const lb = load<i32>(b, KEY_LENGTH)
   const words = (min(la, lb) + 7) >>> 3
   for (let w = 0; w < words; w++) {
     const x = load<u64>(a + KEY + (<usize>w << 3))
     const y = load<u64>(b + KEY + (<usize>w << 3))
-    if (x != y) return bswap(x) < bswap(y)
+    if (x != y) return bswap(x) < bswap(y) ? -1 : 1
   }
-  return la < lb
+  return la < lb ? -1 : la > lb ? 1 : 0
 }
 
 function sameKey(a: usize, b: usize): bool {
-  const length = load<i32>(a, KEY_LENGTH)
-  if (length != load<i32>(b, KEY_LENGTH)) return false
-  for (let w = 0, words = (length + 7) >>> 3; w < words; w++) {
-    if (load<u64>(a + KEY + (<usize>w << 3)) != load<u64>(b + KEY + (<usize>w << 3))) return false
+  return compareKeys(a, b) == 0
+}
+
+/** Whether source `a`'s next record goes first: by key, then by source, so that the order is always the same; an ended source goes last. */
+function precedes(a: i32, b: i32): bool {
+  if (ended(a)) return false
+  if (ended(b)) return true
+  const order = compareKeys(nextOf(a), nextOf(b))
+  return order < 0 || (order == 0 && a < b)
+}
+
+/** Source `s`, whose next record changed, plays its way up the tree again: the winner goes to node 0. */
+function replay(s: i32): void {
+  let winner = s
+  for (let n = (leaves + s) >> 1; n > 0; n >>= 1) {
+    const other = nodeAt(n)
+    if (precedes(other, winner)) {
+      store<i32>(tree + (<usize>n << 2), winner)
+      winner = other
+    }
   }
-  return true
+  store<i32>(tree, winner)
 }
 
-/** Whether source `a`'s next record goes first (by key, then by source, so that the order is always the same). */
-@inline function precedes(a: i32, b: i32): bool {
-  const x = nextOf(a)
-  const y = nextOf(b)
-  return before(x, y) || (!before(y, x) && a < b)
-}
-
-function siftDown(i: i32): void {
-  while (true) {
-    let least = i
-    const left = 2 * i + 1
-    if (left < pending && precedes(orderAt(left), orderAt(least))) least = left
-    if (left + 1 < pending && precedes(orderAt(left + 1), orderAt(least))) least = left + 1
-    if (least == i) return
-    const s = orderAt(i)
-    store<i32>(order + (<usize>i << 2), orderAt(least))
-    store<i32>(order + (<usize>least << 2), s)
-    i = least
+/** Builds the tree from the sources as fed: each node's match played bottom up. */
+function build(): void {
+  // the winners of the matches below each node, from leaves + n for node n
+  const winners = tree + (<usize>leaves << 2)
+  for (let s = 0; s < leaves; s++) store<i32>(winners + (<usize>(leaves + s) << 2), s)
+  for (let n = leaves - 1; n > 0; n--) {
+    let winner = load<i32>(winners + (<usize>(2 * n) << 2))
+    let loser = load<i32>(winners + (<usize>(2 * n + 1) << 2))
+    if (precedes(loser, winner)) {
+      const swapped = winner
+      winner = loser
+      loser = swapped
+    }
+    store<i32>(tree + (<usize>n << 2), loser)
+    store<i32>(winners + (<usize>n << 2), winner)
   }
+  store<i32>(tree, leaves > 1 ? load<i32>(winners + 4) : 0)
+  built = true
 }
 
-/** Starts a merge of `count` sources, each then given its records with `feed`. */
-export function startMerge(count: i32): void {
-  sources = renew(sources, count << 3)
-  order = renew(order, count << 2)
-  pending = 0
+/**
+ * Starts a merge of `count` sources, each then given its records with `feed`: blocks of
+ * records of runs (for `mergeStep`), or with `lists`, sorted lists of this table's groups
+ * (for `mergeLists`).
+ */
+export function startMerge(count: i32, lists: bool): void {
+  leaves = 1
+  while (leaves < count) leaves <<= 1
+  // the padding sources have ended from the start
+  sources = renew(sources, leaves << 3)
+  memory.fill(sources, 0, <usize>leaves << 3)
+  // the tree, then (while it is built) the winners of each node's match, nodes 1 to 2 * leaves - 1
+  tree = renew(tree, leaves * 12)
+  built = false
   folding = false
+  listing = lists
 }
 
-/** Source `s` goes on with the whole records from `at` to `end` (none: it has ended). */
+/** Source `s` goes on with the whole records from `at` to `end`, or the list entries (none: it has ended). */
 export function feed(s: i32, at: usize, end: usize): void {
-  store<i32>(sources + (<usize>s << 3), <i32>at)
-  store<i32>(sources + (<usize>s << 3), <i32>end, 4)
-  if (at >= end) return
-  // up the heap
-  let i = pending++
-  while (i > 0) {
-    const parent = (i - 1) >> 1
-    if (!precedes(s, orderAt(parent))) break
-    store<i32>(order + (<usize>i << 2), orderAt(parent))
-    i = parent
-  }
-  store<i32>(order + (<usize>i << 2), s)
+  store<i32>(sourceAt(s), <i32>at)
+  store<i32>(sourceAt(s), <i32>end, 4)
+  if (built) replay(s)
 }
 
 /**
@@ -904,9 +1024,11 @@ export function feed(s: i32, at: usize, end: usize): void {
  * -1 when the merge is done, or -2 when `out` is full. `written` is then the bytes written.
  */
 export function mergeStep(out: usize, room: i32): i32 {
+  if (!built) build()
   let at = out
   while (true) {
-    if (pending == 0) {
+    const s = nodeAt(0)
+    if (ended(s)) {
       if (folding) {
         const size = recordSize(load<i32>(folded, KEY_LENGTH))
         if (<i32>(at - out) + size > room) break
@@ -917,7 +1039,6 @@ export function mergeStep(out: usize, room: i32): i32 {
       written = <i32>(at - out)
       return -1
     }
-    const s = orderAt(0)
     const record = nextOf(s)
     const size = recordSize(load<i32>(record, KEY_LENGTH))
     const same = folding && sameKey(folded, record)
@@ -938,15 +1059,13 @@ export function mergeStep(out: usize, room: i32): i32 {
       folding = true
     }
     const next = record + <usize>size
-    store<i32>(sources + (<usize>s << 3), <i32>next)
-    if (next >= <usize>load<i32>(sources + (<usize>s << 3), 4)) {
-      // out of the heap until fed again
-      store<i32>(order, orderAt(--pending))
-      siftDown(0)
+    store<i32>(sourceAt(s), <i32>next)
+    if (next >= <usize>load<i32>(sourceAt(s), 4)) {
+      // its block is read: JavaScript feeds it the next, and it plays again
       written = <i32>(at - out)
       return s
     }
-    siftDown(0)
+    replay(s)
   }
   written = <i32>(at - out)
   return -2
@@ -958,13 +1077,37 @@ export function mergeStep(out: usize, room: i32): i32 {
  * FOLLOWS (its sums JavaScript adds to the next's). `written` is then the bytes written.
  */
 export function writeRun(from: usize, to: usize, kinds: usize, kindCount: i32, own: bool, start: f64, end: f64, out: usize, room: i32): usize {
+  window(own, start, end)
   let at = out
   let record = from
   while (record < to) {
     if (!lineFits(record, at - out, kindCount, room) || load<i32>(record, FOLLOWS) != 0) break
-    at = line(at, record, kinds, kindCount, own, start, end)
+    at = line(at, record, kinds, kindCount, own)
     record += <usize>recordSize(load<i32>(record, KEY_LENGTH))
   }
   written = <i32>(at - out)
   return record
+}
+
+/**
+ * Writes the next groups of the merged lists into the list at `out`, `most` of them at
+ * most, and returns how many: the groups of sorted chunks of the table in key order (the
+ * keys of a table are all different), 0 once all are written. Each group is met here just
+ * before `write` reads it, so that it is still in the processor's cache then.
+ */
+export function mergeLists(out: usize, most: i32): i32 {
+  if (!built) build()
+  let n = 0
+  for (let s = nodeAt(0); n < most && !ended(s); s = nodeAt(0)) {
+    const at = <usize>load<i32>(sourceAt(s))
+    store<i32>(out + (<usize>(n++) << 2), load<i32>(at))
+    store<i32>(sourceAt(s), <i32>(at + 4))
+    // the group after its next one is loaded ahead of time (kept, so that it is not left out), while the tree plays
+    if (at + 8 < <usize>load<i32>(sourceAt(s), 4)) {
+      const ahead = arena + <usize>load<i32>(at, 8)
+      touched += load<i32>(ahead, KEY_LENGTH) + load<i32>(ahead, KEY + 24)
+    }
+    replay(s)
+  }
+  return n
 }
