@@ -197,8 +197,6 @@ export function useLayout(
 
 /** The most room an arena takes at once (what the allocator gives in one block is some 1 GiB). */
 const ARENA_MOST: i64 = 960 << 20
-/** An arena's room, doubled until this. */
-const EARLY_ROOM: i32 = 16 << 20
 /** A slot's bytes, and what sorting takes a group (its offset, a word, a run to sort for half of them). */
 const SLOT: i64 = 8
 const SORTING: i64 = 4 + 8 + 6
@@ -277,12 +275,10 @@ function groupOf(at: usize, length: i32, h: i32): i32 {
     while (load<i32>(slotAt(slot)) != EMPTY) slot = (slot + 1) & mask
   }
   if (used + room > arenaRoom) {
-    // Doubled while small; past that, all the room the limit allows at once, so that a large
-    // arena moves once at most (a copy, and the old room kept by the memory): the pages it
-    // has not used yet are never touched, so they take no memory.
-    arenaRoom = max(arenaRoom * 2, used + room)
-    if (arenaRoom > EARLY_ROOM) arenaRoom = max(<i32>min(limit, ARENA_MOST), used + room)
-    // in place when the room after it is free (as it is at the top of the heap): no second copy
+    // All the room the limit allows, at once: the pages the arena has not used yet are never
+    // touched, so they take no memory, and the arena moves this once (a doubling arena moved
+    // again and again, each move leaving pages that the memory keeps).
+    arenaRoom = max(<i32>min(limit, ARENA_MOST), used + room)
     arena = heap.realloc(arena, <usize>arenaRoom)
   }
   const g = used
@@ -734,7 +730,8 @@ export function reorder(list: usize, count: i32, from: i32, to: i32): void {
   for (let i = 0; i < count; i++) {
     const group = arena + <usize>listAt(list, i)
     const size = recordSize(load<i32>(group, KEY_LENGTH))
-    memory.copy(scratch + <usize>at, group, <usize>size)
+    // 8 bytes at a time: a record is a whole number of words
+    for (let w = 0; w < size; w += 8) store<u64>(scratch + <usize>(at + w), load<u64>(group + <usize>w))
     store<i32>(list + (<usize>i << 2), from + at)
     at += size
   }
