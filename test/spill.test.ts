@@ -3,7 +3,8 @@
  * merged at the end into the same bytes as a digest held in memory; the folder goes away
  * however the digest ends, and a folder it cannot write is one clear error.
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
@@ -103,6 +104,41 @@ describe('digest beyond its memory', () => {
     await expect(collectText(pipe(files, digest({ maxMemory: 100_000, workers: 2, tempDir: file })))).rejects.toThrow(`cannot write the digest's runs in ${file}: no such folder`)
     // no spill, no folder: a digest that fits never touches it
     expect(await collectText(pipe(files, digest({ tempDir: missing })))).toBe(await collectText(pipe(files, digest())))
+  })
+
+  test('a full disk: one error naming the folder, for this thread and a worker alike, and nothing left in it', () => {
+    // A file system of 128 KiB of its own (tmpfs, in a mount namespace of the test's), which the runs overfill.
+    const disk = join(parent, 'disk')
+    mkdirSync(disk)
+    const script = `
+      import { readdirSync } from 'node:fs'
+      import { digest } from ${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)}
+      const text = (from) => ['srcaddr dstaddr packets', ...Array.from({ length: 100000 }, (_, i) => '10.' + from + '.' + (i >> 8) + '.' + (i & 255) + ' 10.0.0.1 1')].join('\\n') + '\\n'
+      const results = []
+      for (const workers of [1, 2]) {
+        const files = [0, 1].map((n) => ({ file: { bucket: 'flow-logs', key: 'f' + n + '.log' }, body: Buffer.from(text(n)) }))
+        try {
+          for await (const _ of digest({ maxMemory: 2 ** 21, workers, tempDir: process.env.DISK })(workers === 1 ? files.map((f) => f.body.toString()) : files)) {}
+          results.push({ workers, message: 'no error' })
+        } catch (error) {
+          results.push({ workers, message: error.message, left: readdirSync(process.env.DISK) })
+        }
+      }
+      console.log(JSON.stringify(results))
+    `
+    writeFileSync(join(parent, 'fill.mjs'), script)
+    const child = spawnSync('unshare', ['-rm', 'sh', '-c', 'mount -t tmpfs -o size=128k tmpfs "$DISK" && exec "$NODE" "$SCRIPT"'], {
+      encoding: 'utf8',
+      env: { ...process.env, DISK: disk, NODE: process.execPath, SCRIPT: join(parent, 'fill.mjs') },
+    })
+    expect(child.stderr).toBe('')
+    const results = JSON.parse(child.stdout) as Array<{ workers: number; message: string; left: string[] }>
+    const folder = new RegExp(`^cannot write the digest's runs in ${disk.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}/vpcflow-digest-\\w+: no space left on the device$`)
+    expect(results).toHaveLength(2)
+    for (const { workers, message, left } of results) {
+      expect(message, `${workers} workers`).toMatch(folder)
+      expect(left, `${workers} workers`).toEqual([])
+    }
   })
 
   test('maxMemory and tempDir are checked when the stage is made', () => {

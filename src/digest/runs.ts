@@ -53,21 +53,28 @@ export function runFolder(parent: string, existing?: { readonly path: string; re
     path,
     write(blocks, groups, span) {
       const file = join(path(), `${existing?.prefix ?? ''}${++runs}.run`)
+      /** A file system call, whose failure is the folder's (the blocks' own errors go on as they are). */
+      const io = <T>(call: () => T): T => {
+        try {
+          return call()
+        } catch (error) {
+          throw folderError(folder ?? parent, error)
+        }
+      }
       let bytes = 0
-      let fd: number | undefined
+      const fd = io(() => openSync(file, 'w'))
       try {
-        fd = openSync(file, 'w')
         const length = Buffer.alloc(4)
         for (const block of blocks) {
           length.writeUInt32LE(block.byteLength)
-          writeAll(fd, length)
-          writeAll(fd, block)
+          io(() => {
+            writeAll(fd, length)
+            writeAll(fd, block)
+          })
           bytes += 4 + block.byteLength
         }
-      } catch (error) {
-        throw folderError(folder ?? parent, error)
       } finally {
-        if (fd !== undefined) closeSync(fd)
+        closeSync(fd)
       }
       return { path: file, bytes, groups, span }
     },
