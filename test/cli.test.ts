@@ -112,7 +112,7 @@ async function folder(name: string): Promise<string> {
 describe('the command line itself', () => {
   test('importing the entry runs nothing: no signal handlers, no exit code', async () => {
     const before = process.listenerCount('SIGINT')
-    const entry = await import('../src/cli.js')
+    const entry = await import('../dist/cli.js')
     expect(typeof entry.main).toBe('function')
     expect(process.listenerCount('SIGINT')).toBe(before)
     expect(process.exitCode).toBeUndefined()

@@ -1,20 +1,18 @@
 /**
- * Runs the `vpcflow` command from its TypeScript source: in a child process (Node with
- * tsx's loader), so the tests never depend on a stale build, or in this process with its
- * streams captured. The child gets a clean AWS environment: no credentials, profiles or
- * instance metadata unless a test passes them.
+ * Runs the `vpcflow` command of the built package (test/support/build.ts builds it before
+ * the tests), as users run it, worker threads and all: in a child process, or in this
+ * process with its streams captured. The child gets a clean AWS environment: no
+ * credentials, profiles or instance metadata unless a test passes them.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
-import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { Readable, Writable } from 'node:stream'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { run } from '../../src/cli/program.js'
+import { fileURLToPath } from 'node:url'
+import { run } from '../../dist/cli/program.js'
 
 /** The repository root, where the child runs. */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url))
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
+const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url))
 
 export interface CliResult {
   /** The exit code, or null when a signal ended the process. */
@@ -61,7 +59,7 @@ export function killRunning(): void {
 
 /** Starts `vpcflow args...`; the caller reads and ends it. */
 export function spawnCli(args: readonly string[], options: CliOptions = {}): ChildProcessWithoutNullStreams {
-  const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd: ROOT, env: environment(options.env) })
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: environment(options.env) })
   running.add(child)
   child.once('exit', () => running.delete(child))
   if (options.input !== undefined) child.stdin.end(options.input)
