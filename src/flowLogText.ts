@@ -73,7 +73,7 @@ const CR = 13
 const DASH = 45
 
 /** Space, tab or carriage return: what separates fields. Most bytes fail the first test. */
-function isBlank(c: number): boolean {
+export function isBlank(c: number): boolean {
   return c <= SPACE && (c === SPACE || c === TAB || c === CR)
 }
 

@@ -5,7 +5,8 @@ import type { ListLogFilesOptions } from '../listLogFiles.js'
 import type { LogFile } from '../parseLogFileKey.js'
 import { abortSignal, callback, validDate } from '../options.js'
 import { discover } from './discover.js'
-import { digestFormat, digestQuery, type FlowLogTable } from './query.js'
+import { checkKeyFields, digestFormat } from '../digest/digester.js'
+import { digestQuery, type FlowLogTable } from './query.js'
 import { DEFAULT_POLL_INTERVAL, doubling, runQuery, type QueryContext } from './queryExecution.js'
 import { queryResults } from './queryResults.js'
 import { createDatabaseStatement, createTableStatement } from './tables.js'
@@ -111,7 +112,7 @@ export const DEFAULT_DATABASE = 'vpcflow'
  */
 export function athenaDigest(options: AthenaDigestOptions): AsyncGenerator<Uint8Array> {
   const settings = validate(options)
-  const { client, local } = settings
+  const { local } = settings
   return (async function* () {
     const plan = await planOf(settings)
     if (plan.tables.length === 0) return
@@ -122,7 +123,7 @@ export function athenaDigest(options: AthenaDigestOptions): AsyncGenerator<Uint8
     for (const statement of plan.ddl) await runQuery(statement, statement.split('\n')[0]!.replace(/ \($/, ''), context('table', statement))
     const what = 'the digest query'
     const { queryExecutionId } = await runQuery(plan.query, what, context('query', plan.query))
-    yield* local(resultText(client, queryExecutionId, what, plan.tables, options.keyFields, settings))
+    yield* local(resultText(queryExecutionId, what, plan.tables, settings))
   })()
 }
 
@@ -193,9 +194,7 @@ async function planOf(settings: Settings): Promise<AthenaPlan> {
   const { database, keyFields, onProgress } = settings
   const onListed = onProgress && ((file: LogFile, files: number, bytes: number) => onProgress({ step: 'listing', file, files, bytes }))
   const { tables, files, bytes } = await discover({ ...settings, onListed })
-  const present = new Set(tables.flatMap((table) => table.format.fields))
-  const missing = keyFields?.filter((field) => present.size > 0 && !present.has(field)) ?? []
-  if (missing.length > 0) throw new TypeError(`keyFields ${missing.join(', ')}: in none of the formats read`)
+  checkKeyFields(keyFields, tables.map((table) => table.format))
   if (tables.length === 0) return { tables, ddl: [], query: '', files, bytes }
   return {
     tables,
@@ -207,14 +206,8 @@ async function planOf(settings: Settings): Promise<AthenaPlan> {
 }
 
 /** The result's rows as flow log text: each table's digest header before its rows. */
-async function* resultText(
-  client: AthenaClient,
-  queryExecutionId: string,
-  what: string,
-  tables: readonly FlowLogTable[],
-  keyFields: readonly string[] | undefined,
-  settings: Settings,
-): AsyncGenerator<Uint8Array> {
+async function* resultText(queryExecutionId: string, what: string, tables: readonly FlowLogTable[], settings: Settings): AsyncGenerator<Uint8Array> {
+  const { client, keyFields } = settings
   const headers = tables.map((table) => digestFormat(table.format, keyFields).header)
   let current: string | null | undefined
   let rows = 0

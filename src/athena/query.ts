@@ -3,7 +3,7 @@
  * runs it), over one table per format, with partition predicates that keep it to the
  * folders of the window, the accounts and the regions.
  */
-import { formatOf, type Format } from '../format.js'
+import { digestFormat } from '../digest/digester.js'
 import { ACCOUNT_COLUMN, REGION_COLUMN } from './layouts.js'
 import { columnOf, type TableDefinition } from './tables.js'
 
@@ -31,11 +31,6 @@ const AGGREGATES: ReadonlyMap<string, (column: string) => string> = new Map([
   ['end', (column: string) => `max(${column})`],
   ['tcp-flags', (column: string) => `bitwise_or_agg(${column})`],
 ])
-
-/** The fields of a digest of `format`: the key fields it has and the aggregated ones, in its order. */
-export function digestFormat(format: Format, keyFields: readonly string[] | undefined): Format {
-  return formatOf(format.fields.filter((field) => AGGREGATES.has(field) || keyFields === undefined || keyFields.includes(field)))
-}
 
 /** An identifier quoted for Trino. */
 const name = (text: string): string => `"${text.replaceAll('"', '""')}"`

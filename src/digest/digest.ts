@@ -1,5 +1,5 @@
 import { tmpdir } from 'node:os'
-import { AGGREGATED, writeDigest } from './digester.js'
+import { AGGREGATED, checkKeyFields, writeDigest } from './digester.js'
 import type { FlowLogError } from '../errors.js'
 import { gather } from './gather.js'
 import type { DigestInput } from './input.js'
@@ -97,9 +97,7 @@ export function digest(
       // each reader's tables have a share of the memory
       const spill = { folder, limit: Math.min(MOST_HELD, Math.max(1, Math.floor(maxMemory / workers))), onSpill }
       const state = await gather(input, { fields, keyFields, onError, onProgress, spill, count: workers, signal })
-      const present = new Set([...state.blocks.values()].flatMap((block) => block.format.fields))
-      const missing = keyFields?.filter((field) => present.size > 0 && !present.has(field)) ?? []
-      if (missing.length > 0) throw new TypeError(`keyFields ${missing.join(', ')}: in none of the formats read`)
+      checkKeyFields(keyFields, [...state.blocks.values()].map((block) => block.format))
       yield* writeDigest(state, window, signal)
     } finally {
       folder.remove()

@@ -5,7 +5,7 @@
  */
 import type { FlowLogError } from '../errors.js'
 import { formatOf, type Format } from '../format.js'
-import { BIG, compare, DEFAULT_MAX_LINE_LENGTH, lineError, textReader, type LogText, type RecordLine } from '../flowLogText.js'
+import { BIG, compare, DEFAULT_MAX_LINE_LENGTH, isBlank, lineError, textReader, type LogText, type RecordLine } from '../flowLogText.js'
 import { groupTable, widen, type Count, type GroupTable, type GroupTableParts, type LineLayout, type Span } from './groupTable.js'
 import { mergeRuns, type Run, type RunFolder } from './runs.js'
 
@@ -27,8 +27,11 @@ interface Plan extends LineLayout {
 
 /** A key value must not hold blanks, which separate a digest line's fields: a tag value may (see textReader). */
 function noBlanks(record: RecordLine, p: number): void {
-  const value = record.bytes.toString('utf8', record.starts[p], record.ends[p])
-  if (/[ \t\r]/.test(value)) {
+  const { bytes, starts, ends } = record
+  let i = starts[p]!
+  while (i < ends[p]! && !isBlank(bytes[i]!)) i++
+  if (i < ends[p]!) {
+    const value = bytes.toString('utf8', starts[p], ends[p])
     const field = record.format.fields[p]!
     throw lineError(record, 'FIELD_COUNT', `${field} "${value.slice(0, 40)}" holds blanks, which a digest line cannot carry: group without it (keyFields)`)
   }
@@ -84,6 +87,19 @@ function keyTest(keyFields: readonly string[] | undefined): (field: string) => b
   return (field) => !AGGREGATED.has(field) && (keyFields === undefined || keyFields.includes(field))
 }
 
+/** The format of a digest of records in `format`: its key fields and aggregated fields, in its order. */
+export function digestFormat(format: Format, keyFields: readonly string[] | undefined): Format {
+  const isKey = keyTest(keyFields)
+  return formatOf(format.fields.filter((field) => AGGREGATED.has(field) || isKey(field)))
+}
+
+/** Throws when a key field asked for is in none of the formats read (if any were). */
+export function checkKeyFields(keyFields: readonly string[] | undefined, formats: Iterable<Format>): void {
+  const present = new Set([...formats].flatMap((format) => format.fields))
+  const missing = keyFields?.filter((field) => present.size > 0 && !present.has(field)) ?? []
+  if (missing.length > 0) throw new TypeError(`keyFields ${missing.join(', ')}: in none of the formats read`)
+}
+
 /** Reads flow log text pushed in chunks and gathers its groups. */
 export function createDigester(options: DigesterOptions) {
   const { fields, onError } = options
@@ -99,7 +115,7 @@ export function createDigester(options: DigesterOptions) {
     if (format === lastFormat) return lastPlan!
     let plan = plans.get(format)
     if (!plan) {
-      const block = state.blockOf(formatOf(format.fields.filter((field) => AGGREGATED.has(field) || isKey(field))))
+      const block = state.blockOf(digestFormat(format, options.keyFields))
       const position = (field: string): number => format.positions.get(field) ?? -1
       plan = {
         block,
