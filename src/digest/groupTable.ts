@@ -37,7 +37,7 @@ export interface GroupTable {
   add(length: number, packets: Count, bytes: Count, start: number, end: number, tcpFlags: number): void
   /**
    * Reads the record lines of `text` from `start` to `end` (just past a newline), all in
-   * `layout`, until one is not plain (see wasm/groups.ts). Returns where it stopped (`end`,
+   * `layout`, until one is not plain (see core/scan.ts). Returns where it stopped (`end`,
    * or the start of a line left to the caller) and how many record lines it read.
    */
   scan(text: Uint8Array, start: number, end: number, layout: LineLayout): { end: number; lines: number }

@@ -1,7 +1,7 @@
 /**
  * Runs: the groups of a full table, sorted, in a file of a temporary folder, so that a
  * digest holds a bounded number of groups in memory whatever their number. A run is blocks
- * of whole records as the table's arena has them (see core/groups.ts), each block after
+ * of whole records as the table's arena has them (see core/arena.ts), each block after
  * its length (4 bytes); the runs are merged at the end (see `mergeRuns`).
  */
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, unlinkSync, writeSync } from 'node:fs'

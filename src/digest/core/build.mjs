@@ -1,8 +1,9 @@
-// Compiles the digest's WebAssembly core (groups.ts, AssemblyScript) into
+// Compiles the digest's WebAssembly core (AssemblyScript: groups.ts, its entry points, and the
+// parts they come from) into
 // ../core.generated.ts: the binary as base64 (a module that loads anywhere the package's
 // JavaScript does: threads, bundles, with no file to find at run time), the core's exports
 // as a TypeScript interface (from the compiler's bindings, so that every entry point's
-// positional parameters are declared once, in groups.ts), and the arena's layout as the
+// positional parameters are declared once, in the core), and the arena's layout as the
 // core exports it. Run by `npm run build` and before the tests; the output is not kept in git.
 import { writeFileSync } from 'node:fs'
 import asc from 'assemblyscript/asc'
@@ -32,7 +33,7 @@ const members = namespace
   .replace(/export const (\w+): \{[\s\S]*?\n {2}\};/g, (_, name) => `readonly ${name}: { readonly value: number };`)
   .replace(/export function (\w+)\(/g, '$1(')
 
-// The layout: what groups.ts exports in capitals, read from the compiled core itself.
+// The layout: what the core exports in capitals (arena.ts), read from the compiled core itself.
 const exports = new WebAssembly.Instance(new WebAssembly.Module(binary), { env: { abort() {} } }).exports
 const layout = Object.entries(exports)
   .filter(([name]) => /^[A-Z_]+$/.test(name))
