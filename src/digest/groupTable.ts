@@ -417,11 +417,9 @@ export function groupTable(spill: Spill): GroupTable {
       }
     },
     *lines(fields, window) {
-      const kinds = kindsOf(fields)
       const { start = -1, end = -1 } = window ?? {}
-      const kindsAt = core.allocate(kinds.length)
+      const { kinds, kindsAt } = kindsIn(fields)
       try {
-        new Uint8Array(core.memory.buffer, kindsAt, kinds.length).set(kinds)
         let room = OUTPUT
         for (const { list, count } of inOrder()) {
           for (let i = 0; i < count; ) {
@@ -452,11 +450,9 @@ export function groupTable(spill: Spill): GroupTable {
     spill: spillGroups,
     merged,
     *mergedLines(runs, fields, window) {
-      const kinds = kindsOf(fields)
       const { start = -1, end = -1 } = window ?? {}
-      const kindsAt = core.allocate(kinds.length)
+      const { kinds, kindsAt } = kindsIn(fields)
       try {
-        new Uint8Array(core.memory.buffer, kindsAt, kinds.length).set(kinds)
         let room = OUTPUT
         /** A group whose records FOLLOW one another, their sums too large for the core: added here. */
         let chain: Group | undefined
@@ -493,6 +489,14 @@ export function groupTable(spill: Spill): GroupTable {
         core.release(kindsAt)
       }
     },
+  }
+
+  /** The kinds of `fields` (see `kindsOf`), and a copy in the core's memory for its writers, which the caller releases. */
+  function kindsIn(fields: readonly string[]): { kinds: Uint8Array; kindsAt: number } {
+    const kinds = kindsOf(fields)
+    const kindsAt = core.allocate(kinds.length)
+    new Uint8Array(core.memory.buffer, kindsAt, kinds.length).set(kinds)
+    return { kinds, kindsAt }
   }
 
   /** Whether the merged record at `at` has its key's next records after it (FOLLOWS). */
