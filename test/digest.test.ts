@@ -375,7 +375,7 @@ describe('digest: large inputs and outputs', () => {
     expect(lines.slice(1)).toEqual([...expected].sort())
   })
 
-  test('a table of many sorted chunks: every group once, in byte order, sums past 2^53 in each chunk exact, spilled or not', async () => {
+  test('a table of many sorted chunks: every group once, in byte order, sums past 2^53 in each chunk exact, spilled or not, by one reader or two, in either window and with key fields', async () => {
     // 120,000 groups, some 15 MB of table: sorted a few MiB at a time, those chunks merged.
     // Keys of many lengths share long prefixes; each group is met twice, in two files, in
     // another order; one group in 997 has counts whose sum passes 2^53.
@@ -390,10 +390,18 @@ describe('digest: large inputs and outputs', () => {
     const second = shuffle(groups.map((group) => line(group, 2000)), random)
     const inputs = [text([V2_HEADER, ...first]), text([V2_HEADER, ...second])]
     const output = await digestOf(inputs)
-    // spilled from tables of several chunks each: the same bytes
+    // spilled from tables of several chunks each, read by two readers: the same bytes, with
+    // each window and some key fields too
     const runs: number[] = []
     expect(await collectText(digest({ maxMemory: 9 * 2 ** 20, onSpill: (run) => runs.push(run.groups) })(inputs))).toBe(output)
     expect(runs.length).toBeGreaterThan(1)
+    const bodies = inputs.map((input, i) => fetched(fakeLogFile({ hash: `chunks${i}` }), input))
+    expect(await collectText(digest({ workers: 2 })(bodies))).toBe(output)
+    for (const options of [{ window: 'group' as const }, { keyFields: ['interface-id', 'srcaddr', 'dstport'] }]) {
+      const held = await collectText(digest(options)(inputs))
+      expect(await collectText(digest({ ...options, maxMemory: 9 * 2 ** 20 })(inputs)), JSON.stringify(options)).toBe(held)
+      expect(await collectText(digest({ ...options, workers: 2, maxMemory: 9 * 2 ** 20 })(bodies)), JSON.stringify(options)).toBe(held)
+    }
     // the reference: by the bytes of the key fields, sums doubled (as bigints), the overall window
     const keyOf = ({ key }: (typeof groups)[number]): string => `${key.join(' ')} ACCEPT OK`
     const expected = [...groups]

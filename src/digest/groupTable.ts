@@ -104,7 +104,7 @@ export interface GroupTableParts {
   readonly big: ReadonlyMap<number, { packets?: bigint; bytes?: bigint }>
 }
 
-const { IN_BIG, KEY, KEY_LENGTH, FOLLOWS, WORD } = LAYOUT
+const { CHUNK, IN_BIG, KEY, KEY_LENGTH, FOLLOWS, WORD } = LAYOUT
 /** Where a group's numbers are, in f64 from its offset. */
 const PACKETS = LAYOUT.PACKETS / 8
 const BYTES = LAYOUT.BYTES / 8
@@ -121,8 +121,6 @@ const OUTPUT = 64 * 1024
 const BATCH = 4096
 /** The size of a run's blocks. */
 export const BLOCK = 256 * 1024
-/** The arena a run is sorted from at most, in bytes: within a processor's cache. */
-const CHUNK = 4 * 1024 * 1024
 /** The largest exact sum of a record's. */
 const MAX = Number.MAX_SAFE_INTEGER
 const NEWLINE = 10
@@ -175,6 +173,9 @@ function instantiate(): Core {
 }
 
 class CoreFailure extends Error {}
+
+/** An error of the table's own, as the core's are named. */
+const fault = (what: string): Error => new Error(`the digest's group table: ${what}`)
 
 /** A table of groups that holds at most `spill.limit` bytes, and spills its groups beyond. */
 export function groupTable(spill: Spill): GroupTable {
@@ -299,14 +300,10 @@ export function groupTable(spill: Spill): GroupTable {
         continue
       }
       const at = new Int32Array(core.memory.buffer, list, count)[i]!
-      if (big.has(at)) {
-        yield recordsOf(groupAt({ arena: arena(), big }, at))
-        i++
-      } else {
-        // a group larger than the room
-        core.release(out.at)
-        out.at = core.allocate((out.room *= 2))
-      }
+      // a record is smaller than a block (a key is shorter than a line): the core stops only for a sum held here
+      if (!big.has(at)) throw fault(`a group at ${at} stopped the copy of its records, with no sum past 2^53`)
+      yield recordsOf(groupAt({ arena: arena(), big }, at))
+      i++
     }
   }
 
@@ -361,11 +358,8 @@ export function groupTable(spill: Spill): GroupTable {
         if (core.written.value > 0) yield new Uint8Array(core.memory.buffer, out, core.written.value)
         if (status >= 0) feed(status)
         else if (status === MERGED) return
-        else if (core.written.value === 0) {
-          // a record larger than the room
-          core.release(out)
-          out = core.allocate((room *= 2))
-        }
+        // a record is smaller than a block (a key is shorter than a line)
+        else if (core.written.value === 0) throw fault(`a merged record took more than the room of ${room} bytes`)
       }
     } finally {
       for (const buffer of buffers) if (buffer.at !== 0) core.release(buffer.at)
@@ -433,7 +427,7 @@ export function groupTable(spill: Spill): GroupTable {
             // the core leaves a group with a sum past 2^53 to this side; a longer line needs more room
             const at = new Int32Array(core.memory.buffer, list, count)[i]!
             if (!big.has(at)) {
-              room *= 2
+              room = roomFor(core.arena.value + at, kinds.length, room)
               continue
             }
             yield Buffer.from(`${lineOf(kinds, groupAt({ arena: arena(), big }, at), window)}\n`, 'latin1')
@@ -481,7 +475,7 @@ export function groupTable(spill: Spill): GroupTable {
               chain = { ...record, key: record.key.slice() }
               at += recordSize(record.key.length)
             } else {
-              room *= 2
+              room = roomFor(at, kinds.length, room)
             }
           }
         }
@@ -497,6 +491,18 @@ export function groupTable(spill: Spill): GroupTable {
     const kindsAt = core.allocate(kinds.length)
     new Uint8Array(core.memory.buffer, kindsAt, kinds.length).set(kinds)
     return { kinds, kindsAt }
+  }
+
+  /**
+   * The room for the line of the group at `at` in the core's memory, which did not fit in
+   * `room`: twice as much, or the room the core asks of a line (see `lineFits` in
+   * core/lines.ts). Had it the room already, the core stopped for a reason this side does
+   * not know: a fault, said rather than asking for ever more room.
+   */
+  function roomFor(at: number, kindCount: number, room: number): number {
+    const needed = new DataView(core.memory.buffer).getInt32(at + KEY_LENGTH, true) + kindCount * 18 + 8
+    if (needed <= room) throw fault(`a group of ${needed} bytes of line stopped the writing, with room for ${room}`)
+    return Math.max(2 * room, needed)
   }
 
   /** Whether the merged record at `at` has its key's next records after it (FOLLOWS). */

@@ -25,6 +25,9 @@ export const ABSENT: f64 = -1
 /** In a group's packets or bytes: the sum passed 2^53 and JavaScript holds it. */
 export const IN_BIG: f64 = -2
 
+/** The arena a table's groups are sorted from at a time, within a processor's cache (see sort.ts); a chunk's last record may pass it. */
+export const CHUNK: i32 = 4 << 20
+
 /** Room past the end of text and keys: they are read and written 8 bytes at a time, and keys padded. */
 export const SLACK: i32 = 16
 

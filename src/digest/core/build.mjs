@@ -49,7 +49,7 @@ export interface Core {
 ${members}
 }
 
-/** Where a group's fields are in the arena (bytes from its offset), and the values that mark a number. */
+/** Where a group's fields are in the arena (bytes from its offset), the values that mark a number, and the arena sorted at a time (CHUNK). */
 export const LAYOUT = {
 ${layout}
 } as const

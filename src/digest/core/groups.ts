@@ -6,7 +6,7 @@
 // - sort.ts: the groups in key order, a chunk of the table at a time;
 // - lines.ts: groups written as lines of text;
 // - merge.ts: sorted chunks and runs merged, and the records of a run.
-export { ABSENT, allocate, BYTES, END, FLAGS, FOLLOWS, IN_BIG, KEY, KEY_LENGTH, PACKETS, release, START, WORD } from './arena'
+export { ABSENT, allocate, BYTES, CHUNK, END, FLAGS, FOLLOWS, IN_BIG, KEY, KEY_LENGTH, PACKETS, release, START, WORD } from './arena'
 export { add, arena, clear, earliest, full, init, latest, merge, reserveKey, setLimit, size, span, used } from './table'
 export { lines, reserveText, scan, useLayout } from './scan'
 export { listed, listEnd, reorder, sorted } from './sort'

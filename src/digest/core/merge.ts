@@ -56,12 +56,12 @@ let folding: bool = false
 }
 
 @inline function ended(s: i32): bool {
-  return load<i32>(sourceAt(s)) >= load<i32>(sourceAt(s), 4)
+  return load<u32>(sourceAt(s)) >= load<u32>(sourceAt(s), 4)
 }
 
 /** The next record of source `s`: where its block is, or the group its list names next. */
 @inline function nextOf(s: i32): usize {
-  const at = <usize>load<i32>(sourceAt(s))
+  const at = <usize>load<u32>(sourceAt(s))
   return listing ? arena + <usize>load<i32>(at) : at
 }
 
@@ -147,8 +147,8 @@ export function startMerge(count: i32, lists: bool): void {
 
 /** Source `s` goes on with the whole records from `at` to `end`, or the list entries (none: it has ended). */
 export function feed(s: i32, at: usize, end: usize): void {
-  store<i32>(sourceAt(s), <i32>at)
-  store<i32>(sourceAt(s), <i32>end, 4)
+  store<u32>(sourceAt(s), <u32>at)
+  store<u32>(sourceAt(s), <u32>end, 4)
   if (built) replay(s)
 }
 
@@ -193,8 +193,8 @@ export function mergeStep(out: usize, room: i32): i32 {
       folding = true
     }
     const next = record + <usize>size
-    store<i32>(sourceAt(s), <i32>next)
-    if (next >= <usize>load<i32>(sourceAt(s), 4)) {
+    store<u32>(sourceAt(s), <u32>next)
+    if (next >= <usize>load<u32>(sourceAt(s), 4)) {
       // its block is read: JavaScript feeds it the next, and it plays again
       written = <i32>(at - out)
       return s
@@ -215,9 +215,9 @@ export function mergeLists(out: usize, most: i32): i32 {
   if (!built) build()
   let n = 0
   for (let s = nodeAt(0); n < most && !ended(s); s = nodeAt(0)) {
-    const at = <usize>load<i32>(sourceAt(s))
+    const at = <usize>load<u32>(sourceAt(s))
     store<i32>(out + (<usize>(n++) << 2), load<i32>(at))
-    store<i32>(sourceAt(s), <i32>(at + 4))
+    store<u32>(sourceAt(s), <u32>(at + 4))
     replay(s)
   }
   return n

@@ -1,7 +1,7 @@
 // The group table: an open-addressing hash table (linear probing) whose slots hold a group
 // and its hash, over the arena (see arena.ts). Counts stay exact: where a sum would pass
 // 2^53, `add` leaves both counts to the caller (JavaScript moves them to bigints).
-import { BYTES, EMPTY, END, FLAGS, FOLLOWS, IN_BIG, KEY, KEY_LENGTH, PACKETS, recordSize, renew, SLACK, START } from './arena'
+import { BYTES, CHUNK, EMPTY, END, FLAGS, FOLLOWS, IN_BIG, KEY, KEY_LENGTH, PACKETS, recordSize, renew, SLACK, START } from './arena'
 
 const MAX: f64 = 9007199254740991
 
@@ -55,13 +55,20 @@ export function reserveKey(length: i32): usize {
 
 /** The most room an arena takes at once (what the allocator gives in one block is some 1 GiB). */
 const ARENA_MOST: i64 = 960 << 20
-/** A slot's bytes, and what sorting takes a group (its offset, a word, a run to sort for half of them). */
+/** A slot's bytes, and a group's in the sorted lists (held for all groups while the chunks merge). */
 const SLOT: i64 = 8
-const SORTING: i64 = 4 + 8 + 6
+const LISTED: i64 = 4
+/** What sorting a chunk takes a group of it besides: a word, and a run to sort for half of them (see `sorted`). */
+const CHUNK_SORTING: i64 = 8 + 6
 
-/** The bytes a table holds with `used` bytes of arena and room for `groups` groups: its arena, slots and sorting. */
+/**
+ * The bytes a table holds with `used` bytes of arena and room for `groups` groups: its
+ * arena, slots and sorted lists, and the sorting of one chunk: its groups' words and runs,
+ * and, when there are several chunks, a copy of one to move its records into order.
+ */
 @inline function held(used: i64, groups: i64): i64 {
-  return used + groups * (2 * SLOT + SORTING)
+  const chunkGroups = min(groups, <i64>CHUNK / <i64>recordSize(0))
+  return used + groups * (2 * SLOT + LISTED) + chunkGroups * CHUNK_SORTING + (used > <i64>CHUNK ? <i64>CHUNK : 0)
 }
 
 /** Bounds what the table holds (`held`) to `bytes`: past it, a new group sets `full`. */
