@@ -117,6 +117,25 @@ describe('vpcflow map', () => {
     expect(JSON.parse(fromStdin.stdout).edges[0].forward.accepted.bytes).toBe(String(2n ** 60n))
   })
 
+  test('a map of more than 1,000 edges is drawn where the page lays it out, all of it, with a word on standard error', async () => {
+    // 1,500 conversations between 60 clients and 60 servers: Graphviz's layered layout takes minutes on such a map.
+    const header = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status'
+    const lines = Array.from({ length: 1500 }, (_, i) => `2 123456789012 eni-0a 10.0.1.${i % 60} 10.0.2.${(i * 7 + Math.floor(i / 60)) % 60} 40000 ${443 + (i % 3)} 6 1 100 1000 1060 ACCEPT OK`)
+    const file = join(dir, 'large-map.log')
+    await writeFile(file, [header, ...lines].join('\n') + '\n')
+    const [output, dot] = [join(dir, 'large-map.svg'), join(dir, 'large-map.dot')]
+    const result = await runInProcess(['render', file, '-o', output, '--dot', dot])
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stderr).toMatch(/^vpcflow: the graph has 1\d{3} edges, more than 1000: it is laid out force-directed, without its clusters, and hard to read; try --group-by subnet, --top 200, or the page \(-o map\.html\)$/m)
+    const map = await buildNetworkMap([await readFile(file, 'utf8')])
+    expect(map.edges.length).toBeGreaterThan(1000)
+    const shape = svgShape(await readFile(output, 'utf8'))
+    expect([...shape.nodes].sort()).toEqual(map.nodes.map((node) => node.id).sort())
+    expect(shape.edges.map((edge) => edge.title).sort()).toEqual(map.edges.map((edge) => `${edge.from}->${edge.to}`).sort())
+    // every node where the layout put it, for Graphviz to keep
+    expect((await readFile(dot, 'utf8')).match(/ \[pos="-?[\d.]+,-?[\d.]+", /g)).toHaveLength(map.nodes.length)
+  })
+
   test('--keep-public keeps each public address as a node', async () => {
     const { stdout } = await ok(['map', threeTier, '--json', '--keep-public'])
     const kinds = (JSON.parse(stdout) as NetworkMap).nodes.map((node) => node.kind)

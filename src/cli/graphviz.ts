@@ -7,13 +7,17 @@ import { Worker } from 'node:worker_threads'
 
 const require = createRequire(import.meta.url)
 
-/** The worker: it says when the layout starts, then sends the SVG. `graphviz` is the URL of the module. */
+/**
+ * The worker: it says when the layout starts, then sends the SVG. `graphviz` is the URL of
+ * the module; `placed`: the nodes have their positions, for neato to keep (its -n2).
+ */
 const LAYOUT_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads')
 import(workerData.graphviz).then(async ({ Graphviz }) => {
   const graphviz = await Graphviz.load()
   parentPort.postMessage({ started: true })
-  parentPort.postMessage({ svg: graphviz.dot(workerData.dot, 'svg') })
+  const { dot, placed } = workerData
+  parentPort.postMessage({ svg: placed ? graphviz.layout(dot, 'svg', 'neato', { nop: 2 }) : graphviz.dot(dot, 'svg') })
 })`
 
 /**
@@ -25,14 +29,15 @@ function validXml(svg: string): string {
 }
 
 /**
- * Lays out a DOT graph as SVG, calling `onStart` as the layout begins; the signal stops it at once.
+ * Lays out a DOT graph as SVG with Graphviz's layered `dot`, or with `placed` draws it where
+ * its nodes' positions say; calls `onStart` as the layout begins; the signal stops it at once.
  *
  * @example const svg = await layout('digraph { a -> b }', signal, () => {})
  */
-export async function layout(dot: string, signal: AbortSignal, onStart: () => void): Promise<string> {
+export async function layout(dot: string, signal: AbortSignal, onStart: () => void, placed = false): Promise<string> {
   signal.throwIfAborted()
   const graphviz = pathToFileURL(require.resolve('@hpcc-js/wasm-graphviz')).href
-  const worker = new Worker(LAYOUT_WORKER, { eval: true, workerData: { dot, graphviz } })
+  const worker = new Worker(LAYOUT_WORKER, { eval: true, workerData: { dot, graphviz, placed } })
   let onAbort = (): void => {}
   try {
     return await new Promise<string>((resolve, reject) => {

@@ -11,7 +11,8 @@
  * 0.3 s for 500 nodes and 1,200 edges where `neato` took 1.9 s; 1.7 s for 2,000 and 5,000).
  */
 import { lazyImport } from '../lazyImport.js'
-import type { MapCluster, MapEdge, MapNode } from './networkMap.js'
+import { heaviest } from './mapToDot.js'
+import type { MapCluster, MapEdge, MapNode, NetworkMap } from './networkMap.js'
 
 /** A point in the page's pixels, y growing downwards. */
 export interface Point {
@@ -41,6 +42,37 @@ interface Graphviz {
 
 /** Graphviz, loaded once (some 130 ms); a failed load is tried again next time. */
 const loadGraphviz: () => Promise<Graphviz> = lazyImport(() => import('@hpcc-js/wasm-graphviz').then(({ Graphviz }) => Graphviz.load()))
+
+/**
+ * What is drawn of a map (its `top` edges with the most bytes, the nodes they join and the
+ * clusters that hold those), each node's box, and where it goes: as the page draws a map,
+ * and as a picture too large for Graphviz's layered layout is drawn.
+ */
+export async function drawnLayout(
+  whole: NetworkMap,
+  top: number,
+  signal?: AbortSignal,
+): Promise<{ map: NetworkMap; sizes: Map<string, Size>; positions: Map<string, Point> }> {
+  const { nodes, edges } = heaviest(whole, top)
+  const map = { ...whole, nodes, edges, clusters: drawnClusters(whole.clusters, nodes) }
+  const sizes = new Map(map.nodes.map((node) => [node.id, nodeSize(node.label)]))
+  return { map, sizes, positions: await layoutMap(map, sizes, signal) }
+}
+
+/** The clusters that hold a node, directly or through a cluster inside them. */
+function drawnClusters(clusters: readonly MapCluster[], nodes: readonly MapNode[]): MapCluster[] {
+  const parents = new Map(clusters.map((cluster) => [cluster.id, cluster.parent]))
+  const drawn = new Set<string>()
+  for (const node of nodes) {
+    for (let id = node.cluster; id !== undefined && !drawn.has(id); id = parents.get(id)) drawn.add(id)
+  }
+  return clusters.filter((cluster) => drawn.has(cluster.id))
+}
+
+/** A node's box: room for its label at 11 px (some 6.5 px a character), between 64 and 220 px wide. */
+function nodeSize(label: string): Size {
+  return { width: Math.round(Math.min(220, Math.max(64, 22 + 6.5 * [...label].length))), height: 30 }
+}
 
 /** Positions of a map's nodes (each node's centre, in pixels), by node id; `sizes` are the nodes' boxes. */
 export async function layoutMap(

@@ -24,6 +24,13 @@ export interface MapToDotOptions {
    * grows, text keeps its size), e.g. 0.4 for a layout that came out wider than 2.5:1. Default: none.
    */
   ratio?: number
+  /**
+   * Where each node goes, its centre in points with y downwards (as `drawnLayout` gives):
+   * the DOT is then for Graphviz's `neato` with no layout of its own (`-n2`): the nodes stay
+   * where they are, edges are straight and drawn under the nodes, and clusters are not drawn.
+   * Default: none, for Graphviz's layered `dot`.
+   */
+  positions?: ReadonlyMap<string, { readonly x: number; readonly y: number }>
 }
 
 /** Edge colours by action: green, red, orange for both. */
@@ -86,10 +93,17 @@ export function mapToDot(map: NetworkMap, options: MapToDotOptions = {}): string
   const top = positiveInteger('top', options.top, Infinity)
   const { ratio } = options
   if (ratio !== undefined && !(typeof ratio === 'number' && ratio > 0 && Number.isFinite(ratio))) throw new TypeError(`ratio must be a number above 0, got ${String(ratio)}`)
+  const { positions } = options
   const { edges, nodes } = heaviest(map, top)
+  const placed = positions ? ' splines=line, outputorder=edgesfirst,' : ' rankdir=LR, newrank=true, ranksep=0.45, nodesep=0.08,'
+  /** A node's position as `neato -n2` reads it (points, y upwards), where one is given. */
+  const at = (id: string): string => {
+    const point = positions?.get(id)
+    return point ? `pos="${point.x.toFixed(1)},${(-point.y).toFixed(1)}", ` : ''
+  }
   const out: string[] = [
     `digraph ${quote(name)} {`,
-    `  graph [rankdir=LR, newrank=true, ranksep=0.45, nodesep=0.08,${ratio === undefined ? '' : ` ratio=${ratio},`} fontname="Helvetica", fontsize=16, labelloc=t, labeljust=l, label=${quote(status ? changeTitle(map, status) : mapTitle(map))}];`,
+    `  graph [${placed}${ratio === undefined ? '' : ` ratio=${ratio},`} fontname="Helvetica", fontsize=16, labelloc=t, labeljust=l, label=${quote(status ? changeTitle(map, status) : mapTitle(map))}];`,
     '  node [fontname="Helvetica", fontsize=11, color="#546e7a", margin="0.12,0.06"];',
     '  edge [fontname="Helvetica", fontsize=9, arrowsize=0.7];',
   ]
@@ -104,7 +118,7 @@ export function mapToDot(map: NetworkMap, options: MapToDotOptions = {}): string
     for (const node of members.get(cluster) ?? []) {
       const change = status && (status.nodes.get(node.id) ?? 'unchanged')
       const label = `${nodeLabel(node)}${change === 'new' || change === 'vanished' ? `\\n${CHANGE_MARKS[change]}` : ''}`
-      out.push(`${indent}${quote(node.id)} [${NODE_STYLES[node.kind]}${change ? `, ${NODE_CHANGES[change]}` : ''}, label="${label}"];`)
+      out.push(`${indent}${quote(node.id)} [${at(node.id)}${NODE_STYLES[node.kind]}${change ? `, ${NODE_CHANGES[change]}` : ''}, label="${label}"];`)
     }
     for (const child of (children.get(cluster) ?? []).filter((child) => drawn(child.id))) {
       out.push(

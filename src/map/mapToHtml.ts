@@ -7,10 +7,10 @@ import { abortSignal, positiveInteger } from '../options.js'
 import { bigintText } from '../flowLogText.js'
 import { CHANGE_MARKS, changeTitle, statusOption } from './changeStyle.js'
 import type { MapStatus } from './diffMaps.js'
-import { layoutMap, type Size } from './mapLayout.js'
-import { heaviest, mapTitle } from './mapToDot.js'
+import { drawnLayout } from './mapLayout.js'
+import { mapTitle } from './mapToDot.js'
 import { PAGE_BODY, PAGE_SCRIPT, PAGE_STYLE } from './mapPage.js'
-import type { MapCluster, MapEdge, MapNode, NetworkMap } from './networkMap.js'
+import type { MapEdge, NetworkMap } from './networkMap.js'
 import { totalBytes } from './toNetworkMap.js'
 
 export interface MapToHtmlOptions {
@@ -87,10 +87,7 @@ const WIDTHS = { least: 1, most: 9 } as const
 
 async function page(whole: NetworkMap, { title, status, top, signal }: PageOptions): Promise<string> {
   checkMap(whole)
-  const { nodes, edges } = heaviest(whole, top)
-  const map = { ...whole, nodes, edges, clusters: drawnClusters(whole.clusters, nodes) }
-  const sizes = new Map(map.nodes.map((node) => [node.id, nodeSize(node.label)]))
-  const [positions, cytoscape] = await Promise.all([layoutMap(map, sizes, signal), cytoscapeScript()])
+  const [{ map, sizes, positions }, cytoscape] = await Promise.all([drawnLayout(whole, top, signal), cytoscapeScript()])
   signal?.throwIfAborted()
   const bytes = map.edges.map((edge) => BigInt(totalBytes(edge)))
   const logs = bytes.map((b) => Math.log10(1 + Number(b)))
@@ -150,20 +147,6 @@ function checkMap(map: NetworkMap): void {
   }
 }
 
-/** The clusters that hold a node, directly or through a cluster inside them. */
-function drawnClusters(clusters: readonly MapCluster[], nodes: readonly MapNode[]): MapCluster[] {
-  const parents = new Map(clusters.map((cluster) => [cluster.id, cluster.parent]))
-  const drawn = new Set<string>()
-  for (const node of nodes) {
-    for (let id = node.cluster; id !== undefined && !drawn.has(id); id = parents.get(id)) drawn.add(id)
-  }
-  return clusters.filter((cluster) => drawn.has(cluster.id))
-}
-
-/** A node's box: room for its label at 11 px (some 6.5 px a character), between 64 and 220 px wide. */
-function nodeSize(label: string): Size {
-  return { width: Math.round(Math.min(220, Math.max(64, 22 + 6.5 * [...label].length))), height: 30 }
-}
 
 const min = (a: bigint, b: bigint): bigint => (a < b ? a : b)
 const max = (a: bigint, b: bigint): bigint => (a > b ? a : b)
