@@ -3,13 +3,13 @@
  * address and by VPC; a day against itself is empty with exit code 0; a saved digest gives
  * what the live period gives; the threshold; usage errors; the union map as SVG.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { MapChange } from 'vpcflow'
 import { runInProcess, type CliResult } from './support/cli.js'
-import { svgTexts } from './support/svg.js'
+import { svgShape, svgTexts } from './support/svg.js'
 import { stated, twoPeriods, type KnownChanges } from './support/twoPeriods.js'
 
 const periods = twoPeriods()
@@ -110,6 +110,24 @@ describe('vpcflow diff', () => {
     expect(texts.join(' ')).toContain('only after (bold)')
     expect(texts.filter((text) => /^(new|gone|changed): /.test(text))).toHaveLength(5)
     expect(texts.some((text) => text.startsWith('vpcflow diff of'))).toBe(true)
+  })
+
+  test('-o diff.svg of a union map of more than 1,000 edges: drawn where the page lays it out, every edge', async () => {
+    // two saved digests of 1,500 conversations each, a third of them different
+    const header = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status'
+    const digestOf = async (name: string, shift: number): Promise<string> => {
+      const lines = Array.from({ length: 1500 }, (_, i) => `2 123456789012 eni-0a 10.0.1.${i % 60} 10.0.2.${(i * 7 + Math.floor(i / 60) + (i % 3 === 0 ? shift : 0)) % 60} 0 443 6 1 100 1000 1060 ACCEPT OK`)
+      const file = join(dir, name)
+      await writeFile(file, [header, ...lines].join('\n') + '\n')
+      return file
+    }
+    const [before, after, file] = [await digestOf('large-before.log', 0), await digestOf('large-after.log', 1), join(dir, 'large-diff.svg')]
+    const result = await diff('--before-digest', before, '--after-digest', after, '-o', file, '--quiet')
+    expect(result.code, result.stderr).toBe(1)
+    const shape = svgShape(await readFile(file, 'utf8'))
+    const union = new Set((await Promise.all([before, after].map(async (f) => (await readFile(f, 'utf8')).split('\n').slice(1).filter(Boolean)))).flat().map((line) => line.split(' ').slice(3, 5).join('->')))
+    expect(union.size).toBeGreaterThan(1000)
+    expect(new Set(shape.edges.map((edge) => edge.title))).toEqual(union)
   })
 
   test('-o diff.html: the union map as the interactive page, and how many changes on standard error', async () => {

@@ -3,11 +3,11 @@
  * before), at the map's grouping: a line per change, or the union map drawn.
  */
 import type { Command } from 'commander'
-import { DEFAULT_THRESHOLD, diffMaps, diffToNdjson, diffToText, mapHtml, mapToDot, type MapDiff, type NetworkMap } from '../index.js'
+import { DEFAULT_THRESHOLD, diffMaps, diffToNdjson, diffToText, mapHtml, type MapDiff, type NetworkMap } from '../index.js'
 import { period, type Period } from './arguments.js'
 import type { CommandSpec, Context } from './command.js'
 import { usage, UsageError } from './errors.js'
-import { screenLayout } from './graphviz.js'
+import { mapSvg } from './graphviz.js'
 import { networkMapOf } from './map.js'
 import {
   digestOptions,
@@ -120,8 +120,7 @@ async function mapOf(side: Side, source: string | undefined, options: DiffOption
 
 /** The union map as SVG, laid out as `render` lays out a map. */
 async function svg(result: MapDiff, signal: AbortSignal): Promise<string> {
-  const draw = (ratio?: number): string => mapToDot(result.map, { status: result.status, ratio })
-  return (await screenLayout(draw(), draw, signal, () => {})).svg
+  return (await mapSvg(result.map, { status: result.status }, signal, () => {})).svg
 }
 
 /** `3 new, 1 vanished, 2 changed`. */

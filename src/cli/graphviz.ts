@@ -1,9 +1,12 @@
 /**
- * Graphviz's layout of a DOT graph as SVG, in a worker thread so that Ctrl-C can stop it.
+ * Graphviz's layout of a DOT graph as SVG, in a worker thread so that Ctrl-C can stop it,
+ * and a network map's picture.
  */
 import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
+import { mapToDot, type MapToDotOptions, type NetworkMap } from '../index.js'
+import { drawnLayout } from '../map/mapLayout.js'
 
 const require = createRequire(import.meta.url)
 
@@ -70,15 +73,28 @@ function stretchOf(svg: string): number | undefined {
 }
 
 /**
- * Lays out a map's DOT as SVG; a layout far from a screen's shape is done again from
- * `redraw(ratio)`, stretched nearer one. Gives the DOT that was laid out, and its SVG.
- *
- * @example const { svg } = await screenLayout(mapToDot(map), (ratio) => mapToDot(map, { ratio }), signal, () => {})
+ * A drawn map with more edges than this is laid out force-directed, as the page lays it
+ * out, in seconds: Graphviz's layered layout of it would take minutes.
  */
-export async function screenLayout(dot: string, redraw: ((ratio: number) => string) | undefined, signal: AbortSignal, onStart: () => void): Promise<{ dot: string; svg: string }> {
+export const LARGE_MAP_EDGES = 1000
+
+/**
+ * A map's picture as SVG, and the DOT that was laid out: by Graphviz's layered `dot`, done
+ * again stretched nearer a screen's shape when it comes out far from one; or, past
+ * LARGE_MAP_EDGES edges drawn, with its nodes where the page's layout puts them.
+ *
+ * @example const { svg } = await mapSvg(map, { top: 200 }, signal, () => {})
+ */
+export async function mapSvg(map: NetworkMap, options: MapToDotOptions, signal: AbortSignal, onStart: () => void): Promise<{ dot: string; svg: string }> {
+  if (Math.min(map.edges.length, options.top ?? Infinity) > LARGE_MAP_EDGES) {
+    const { positions } = await drawnLayout(map, options.top ?? Infinity, signal)
+    const dot = mapToDot(map, { ...options, positions })
+    return { dot, svg: await layout(dot, signal, onStart, true) }
+  }
+  const dot = mapToDot(map, options)
   const svg = await layout(dot, signal, onStart)
-  const stretch = redraw && stretchOf(svg)
-  if (!redraw || !stretch) return { dot, svg }
-  const stretched = redraw(stretch)
+  const stretch = stretchOf(svg)
+  if (!stretch) return { dot, svg }
+  const stretched = mapToDot(map, { ...options, ratio: stretch })
   return { dot: stretched, svg: await layout(stretched, signal, onStart) }
 }

@@ -2,20 +2,12 @@
 import { Option } from 'commander'
 import { pipe } from 'it-pipe'
 import { mapHtml, mapToDot, toDot } from '../index.js'
-import { drawnLayout } from '../map/mapLayout.js'
 import type { CommandSpec } from './command.js'
-import { UsageError, usage } from './errors.js'
-import { layout, screenLayout } from './graphviz.js'
+import { UsageError } from './errors.js'
+import { LARGE_MAP_EDGES, layout, mapSvg } from './graphviz.js'
 import { mapCommandOptions, networkMapOf, type MapCommandOptions } from './map.js'
 import { writeOutput } from './output.js'
 import { withSource } from './source.js'
-
-/**
- * A rendered graph with more edges than this is slow to lay out and hard to read: a warning
- * says what to do, and a map that large is laid out as the page lays it out (force-directed,
- * in seconds), for Graphviz's layered layout of it would take minutes.
- */
-const LARGE_GRAPH_EDGES = 1000
 
 /** What `vpcflow render` parses its options to. */
 export interface RenderOptions extends MapCommandOptions {
@@ -41,7 +33,7 @@ export const render: CommandSpec<RenderOptions> = {
     'vpcflow render examples/sample-bucket --records --top 100 --dot graph.dot -o graph.svg',
     'vpcflow render s3://flow-logs/ --endpoint http://localhost:9000 --path-style -o map.svg',
   ],
-  notes: `A graph of more than ${LARGE_GRAPH_EDGES} edges gets a warning: it is hard to read; --group-by draws fewer, larger groups, and --top keeps the heaviest edges. A map that large is laid out force-directed, as the page is, without its clusters (the layered layout would take minutes); --records that large is slow to lay out.`,
+  notes: `A graph of more than ${LARGE_MAP_EDGES} edges gets a warning: it is hard to read; --group-by draws fewer, larger groups, and --top keeps the heaviest edges. A map that large is laid out force-directed, as the page is, without its clusters (the layered layout would take minutes); --records that large is slow to lay out.`,
   define(command, context) {
     mapCommandOptions(command, context)
       .option('--records', 'draw every digest line as an edge between addresses, as vpcflow dot does, instead of the map')
@@ -60,42 +52,36 @@ export const render: CommandSpec<RenderOptions> = {
         await writeOutput(context, [picture], options.output, progress.stop)
         if (options.output && !options.quiet) progress.log(`wrote ${options.dot ? `${options.dot} and ` : ''}${options.output}`)
       }
-      let graph = ''
-      let edges: number
-      let redraw: ((ratio: number) => string) | undefined
-      let placed = false
       if (format === 'html') {
         const map = await networkMapOf(open, source!, options, context)
         return write(await mapHtml(map, { top: options.top, signal }), () => mapToDot(map, { top: options.top }))
       }
-      if (options.records) {
-        for await (const chunk of pipe(open.digested(options), toDot({ top: options.top, signal }))) graph += Buffer.from(chunk).toString('utf8')
-        edges = graph.split('\n').filter((statement) => statement.includes('" -> "')).length
-      } else {
-        const map = await networkMapOf(open, source!, options, context)
-        edges = Math.min(map.edges.length, options.top ?? Infinity)
-        placed = edges > LARGE_GRAPH_EDGES
-        if (placed) {
-          const { positions } = await drawnLayout(map, options.top ?? Infinity, signal)
-          graph = usage(() => mapToDot(map, { top: options.top, positions }))
-        } else {
-          redraw = (ratio) => mapToDot(map, { top: options.top, ratio })
-          graph = usage(() => mapToDot(map, { top: options.top }))
+      /** Says what is drawn before it is laid out: nothing (records of NODATA, say), or a graph too large to read. */
+      const say = (edges: number): void => {
+        if (edges === 0 && progress.counts.records > 0) progress.log('vpcflow: nothing to draw: the records make no edges, the picture is empty')
+        if (edges > LARGE_MAP_EDGES && options.top === undefined) {
+          const what = options.records ? 'it will be slow to lay out and hard to read; try --top 200' : 'it is laid out force-directed, without its clusters, and hard to read; try --group-by subnet, --top 200, or the page (-o map.html)'
+          progress.log(`vpcflow: the graph has ${edges} edges, more than ${LARGE_MAP_EDGES}: ${what}`)
         }
       }
-      // Records that draw nothing (NODATA, SKIPDATA) are said; no records at all, withSource says.
-      if (edges === 0 && progress.counts.records > 0) progress.log('vpcflow: nothing to draw: the records make no edges, the picture is empty')
-      if (edges > LARGE_GRAPH_EDGES && options.top === undefined) {
-        const what = options.records ? 'it will be slow to lay out and hard to read; try --top 200' : 'it is laid out force-directed, without its clusters, and hard to read; try --group-by subnet, --top 200, or the page (-o map.html)'
-        progress.log(`vpcflow: the graph has ${edges} edges, more than ${LARGE_GRAPH_EDGES}: ${what}`)
-      }
-      const onStart = (): void => {
+      const starting = (edges: number) => (): void => {
         progress.counts.layout = { edges, since: Date.now() }
         verbose(`laying out the graph: ${edges} edges`)
       }
-      // A map far wider than high (or the other way) is laid out again, stretched nearer a screen's shape.
-      const { dot, svg } = placed ? { dot: graph, svg: await layout(graph, signal, onStart, true) } : await screenLayout(graph, redraw, signal, onStart)
-      graph = dot
+      let graph: string
+      let svg: string
+      if (options.records) {
+        graph = ''
+        for await (const chunk of pipe(open.digested(options), toDot({ top: options.top, signal }))) graph += Buffer.from(chunk).toString('utf8')
+        const edges = graph.split('\n').filter((statement) => statement.includes('" -> "')).length
+        say(edges)
+        svg = await layout(graph, signal, starting(edges))
+      } else {
+        const map = await networkMapOf(open, source!, options, context)
+        const edges = Math.min(map.edges.length, options.top ?? Infinity)
+        say(edges)
+        ;({ dot: graph, svg } = await mapSvg(map, { top: options.top }, signal, starting(edges)))
+      }
       progress.counts.layout = undefined
       await write(svg, () => graph)
     })
