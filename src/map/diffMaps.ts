@@ -5,7 +5,7 @@
  */
 import { compare } from '../flowLogText.js'
 import type { GroupBy, MapCluster, MapEdge, MapNode, NetworkMap, Traffic, Volume } from './networkMap.js'
-import { add, compareCounts } from './toNetworkMap.js'
+import { add, compareCounts } from './counts.js'
 
 /** A change's default factor: bytes ten times more, or ten times fewer. */
 export const DEFAULT_THRESHOLD = 10

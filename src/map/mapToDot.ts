@@ -3,7 +3,7 @@ import { escape, quote } from '../toDot.js'
 import { CHANGE_COLORS, CHANGE_MARKS, changeTitle, statusOption, windowText } from './changeStyle.js'
 import type { ChangeStatus, MapStatus } from './diffMaps.js'
 import type { MapCluster, MapEdge, MapNode, NetworkMap } from './networkMap.js'
-import { totalBytes } from './toNetworkMap.js'
+import { totalBytes } from './counts.js'
 
 export interface MapToDotOptions {
   /** The graph's name. Default `vpcflow`. */

@@ -11,7 +11,7 @@ import { drawnLayout } from './mapLayout.js'
 import { mapTitle } from './mapToDot.js'
 import { PAGE_BODY, PAGE_SCRIPT, PAGE_STYLE } from './mapPage.js'
 import type { MapEdge, NetworkMap } from './networkMap.js'
-import { totalBytes } from './toNetworkMap.js'
+import { totalBytes } from './counts.js'
 
 export interface MapToHtmlOptions {
   /** The page's title. Default: the SVG picture's, `vpcflow map of s3://bucket/AWSLogs/, 2024-05-01 00:04 – 2024-05-03 21:08 UTC`. */
