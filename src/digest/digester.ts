@@ -6,7 +6,8 @@
 import type { FlowLogError } from '../errors.js'
 import { formatOf, type Format } from '../format.js'
 import { BIG, compare, DEFAULT_MAX_LINE_LENGTH, isBlank, lineError, textReader, type LogText, type RecordLine } from '../flowLogText.js'
-import { groupTable, widen, type Count, type GroupTable, type GroupTableParts, type LineLayout, type Span } from './groupTable.js'
+import type { Count } from './exactGroups.js'
+import { groupTable, widen, type GroupTable, type GroupTableParts, type LineLayout, type Span } from './groupTable.js'
 import { mergeRuns, type Run, type RunFolder } from './runs.js'
 
 /** The groups of one output format: in its table, and in the runs the table spilled. */

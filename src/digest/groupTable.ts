@@ -1,13 +1,12 @@
 /**
  * The groups of a digest, keyed by the bytes of their key fields, with no object or string
  * per record. The table and the scanner that fills it from plain record lines run in
- * WebAssembly (core/groups.ts); this side gives them text, reads the groups back, and holds
- * the sums that pass 2^53 as bigints, so that they stay exact.
+ * WebAssembly (core/, through core.ts); this side gives them text, reads the groups back,
+ * and holds the sums that pass 2^53 as bigints (exactGroups.ts), so that they stay exact.
  */
-import { CORE_WASM, LAYOUT, type Core } from './core.generated.js'
-
-/** Packets or bytes of a group: -1 while no record had a value; a bigint past 2^53. */
-export type Count = number | bigint
+import { fault, instantiate } from './core.js'
+import { LAYOUT } from './core.generated.js'
+import { BYTES, END, FLAGS, folded, groupAt, lineOf, PACKETS, recordsOf, recordSize, START, type Count, type Group } from './exactGroups.js'
 
 /**
  * How the scanner reads the record lines of one format: which fields are numbers and which
@@ -83,16 +82,6 @@ export interface RunBlocks {
   next(): Uint8Array | undefined
 }
 
-/** A group as read back from a table's parts: its key fields joined by spaces, as bytes. */
-interface Group {
-  readonly key: Uint8Array
-  readonly packets: Count
-  readonly bytes: Count
-  readonly start: number
-  readonly end: number
-  readonly tcpFlags: number
-}
-
 /** A table's state, for structured clone between threads. */
 export interface GroupTableParts {
   /**
@@ -104,13 +93,7 @@ export interface GroupTableParts {
   readonly big: ReadonlyMap<number, { packets?: bigint; bytes?: bigint }>
 }
 
-const { CHUNK, IN_BIG, KEY, KEY_LENGTH, FOLLOWS, WORD } = LAYOUT
-/** Where a group's numbers are, in f64 from its offset. */
-const PACKETS = LAYOUT.PACKETS / 8
-const BYTES = LAYOUT.BYTES / 8
-const START = LAYOUT.START / 8
-const END = LAYOUT.END / 8
-const FLAGS = LAYOUT.FLAGS / 8
+const { CHUNK, IN_BIG, KEY, KEY_LENGTH, FOLLOWS } = LAYOUT
 /** Where each aggregated field is among a group's numbers: the others are key fields. */
 const NUMBERS: ReadonlyMap<string, number> = new Map([['packets', PACKETS], ['bytes', BYTES], ['start', START], ['end', END], ['tcp-flags', FLAGS]])
 /** The most text handed to the scanner at once: whole lines, copied into its memory. */
@@ -121,61 +104,10 @@ const OUTPUT = 64 * 1024
 const BATCH = 4096
 /** The size of a run's blocks. */
 export const BLOCK = 256 * 1024
-/** The largest exact sum of a record's. */
-const MAX = Number.MAX_SAFE_INTEGER
 const NEWLINE = 10
-
-/** The WebAssembly API as used here: Node has it, its type definitions for Node 20 leave it out. */
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object
-  Instance: new (module: object, imports: object) => { readonly exports: unknown }
-}
-
-let compiled: object | undefined
 
 /** The most bytes a table holds (see `Spill.limit`): its arena then stays within what the core can allocate at once (1 GiB). */
 export const MOST_HELD = 768 * 2 ** 20
-
-/**
- * A new core, whose entry points turn a failure into an error that says what happened
- * and where (`out of memory at 4,812,113 groups`), as the core itself cannot.
- */
-function instantiate(): Core {
-  compiled ??= new WebAssembly.Module(Buffer.from(CORE_WASM, 'base64'))
-  /** What the core's runtime reports (an allocation too large, say), as a string in its memory. */
-  const abort = (message: number): never => {
-    const length = message > 4 ? new Uint32Array(exports.memory.buffer, message - 4, 1)[0]! : 0
-    throw new CoreFailure(Buffer.from(exports.memory.buffer, message, length).toString('utf16le').toLowerCase() || 'aborted')
-  }
-  const exports = new WebAssembly.Instance(compiled, { env: { abort } }).exports as unknown as Core
-  const named = (error: unknown): Error => {
-    const what =
-      error instanceof CoreFailure ? error.message
-      : /unreachable/.test(String(error)) ? 'out of memory' // an allocation the memory could not grow for
-      : String((error as Error).message ?? error)
-    const mib = Math.round(exports.memory.buffer.byteLength / 2 ** 20)
-    return new Error(`the digest's group table: ${what} at ${exports.size.value.toLocaleString('en-US')} groups (${mib} MiB of memory)`, { cause: error })
-  }
-  const core = Object.create(null) as Record<string, unknown>
-  for (const [name, value] of Object.entries(exports)) {
-    core[name] =
-      typeof value !== 'function' ? value
-      : (...args: number[]): unknown => {
-          try {
-            return (value as (...args: number[]) => unknown)(...args)
-          } catch (error) {
-            throw named(error)
-          }
-        }
-  }
-  ;(core as unknown as Core).init()
-  return core as unknown as Core
-}
-
-class CoreFailure extends Error {}
-
-/** An error of the table's own, as the core's are named. */
-const fault = (what: string): Error => new Error(`the digest's group table: ${what}`)
 
 /** A table of groups that holds at most `spill.limit` bytes, and spills its groups beyond. */
 export function groupTable(spill: Spill): GroupTable {
@@ -517,76 +449,9 @@ const MERGED = -1
 /** A byte a field for the core: 0 for a key field, else 1 + which of the group's numbers. */
 const kindsOf = (fields: readonly string[]): Uint8Array => Uint8Array.from(fields, (field) => 1 + (NUMBERS.get(field) ?? -1))
 
-/** A group and a record of the same key folded: sums (as bigints past 2^53), window and tcp-flags. */
-function folded(group: Group, record: Group): Group {
-  const sum = (a: Count, b: Count): Count => (a === -1 ? b : b === -1 ? a : BigInt(a) + BigInt(b))
-  const start = record.start >= 0 && (group.start < 0 || record.start < group.start) ? record.start : group.start
-  const tcpFlags = group.tcpFlags < 0 ? record.tcpFlags : record.tcpFlags < 0 ? group.tcpFlags : Number(BigInt(group.tcpFlags) | BigInt(record.tcpFlags))
-  return { key: group.key, packets: sum(group.packets, record.packets), bytes: sum(group.bytes, record.bytes), start, end: Math.max(group.end, record.end), tcpFlags }
-}
-
-/** A group as records of a run whose sums are exact numbers (split where they pass 2^53): they fold back into it. */
-function recordsOf(group: Group): Uint8Array {
-  const parts = (count: Count): number => (count === -1 ? 1 : Number((BigInt(count) + BigInt(MAX) - 1n) / BigInt(MAX)) || 1)
-  const n = Math.max(parts(group.packets), parts(group.bytes))
-  const size = recordSize(group.key.length)
-  const records = new Uint8Array(n * size)
-  const view = new DataView(records.buffer)
-  /** Part `i` of a count: MAX each, the rest in the last (0 past it). */
-  const part = (count: Count, i: number): number => {
-    if (count === -1) return -1
-    const rest = BigInt(count) - BigInt(MAX) * BigInt(i)
-    return rest <= 0n ? 0 : rest > BigInt(MAX) ? MAX : Number(rest)
-  }
-  for (let i = 0; i < n; i++) {
-    const at = i * size
-    view.setFloat64(at + PACKETS * 8, part(group.packets, i), true)
-    view.setFloat64(at + BYTES * 8, part(group.bytes, i), true)
-    view.setFloat64(at + START * 8, group.start, true)
-    view.setFloat64(at + END * 8, group.end, true)
-    view.setFloat64(at + FLAGS * 8, group.tcpFlags, true)
-    view.setInt32(at + KEY_LENGTH, group.key.length, true)
-    records.set(group.key, at + KEY)
-  }
-  return records
-}
-
 /** Widens `span` to take in `other`'s start and end (-1 where there is none). */
 export function widen(span: Span, other: Readonly<Span>): void {
   if (other.start >= 0 && (span.start < 0 || other.start < span.start)) span.start = other.start
   if (other.end > span.end) span.end = other.end
-}
-
-/** The bytes a group takes in an arena: its numbers and its key, padded to 8 bytes. */
-const recordSize = (keyLength: number): number => KEY + Math.ceil(keyLength / WORD) * WORD
-
-/** The group at offset `at` of a table's parts, its key as bytes (a view). */
-function groupAt(parts: GroupTableParts, at: number): Group {
-  const { arena, big } = parts
-  const view = new DataView(arena.buffer, arena.byteOffset, arena.byteLength)
-  const number = (which: number): number => view.getFloat64(at + which * 8, true)
-  const count = (which: typeof PACKETS | typeof BYTES): Count => {
-    const value = number(which)
-    return value === IN_BIG ? big.get(at)![which === PACKETS ? 'packets' : 'bytes']! : value
-  }
-  const length = view.getInt32(at + KEY_LENGTH, true)
-  return {
-    key: arena.subarray(at + KEY, at + KEY + length),
-    packets: count(PACKETS),
-    bytes: count(BYTES),
-    start: number(START),
-    end: number(END),
-    tcpFlags: number(FLAGS),
-  }
-}
-
-/** A group as a line of the fields of `kinds` (as the core's `write` takes them), as `write` would write it. */
-function lineOf(kinds: Uint8Array, group: Group, window: { start: number; end: number } | undefined): string {
-  const keyValues = Buffer.from(group.key).toString('latin1').split(' ')
-  const { start, end } = window ?? group
-  const numbers = [group.packets, group.bytes, start, end, group.tcpFlags]
-  let k = 0
-  return Array.from(kinds, (kind) => (kind === 0 ? keyValues[k++] : numbers[kind - 1] === -1 ? '-' : String(numbers[kind - 1])))
-    .join(' ')
 }
 
