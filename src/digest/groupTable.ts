@@ -93,7 +93,7 @@ export interface GroupTableParts {
   readonly big: ReadonlyMap<number, { packets?: bigint; bytes?: bigint }>
 }
 
-const { CHUNK, IN_BIG, KEY, KEY_LENGTH, FOLLOWS } = LAYOUT
+const { CHUNK, IN_BIG, KEY, FOLLOWS } = LAYOUT
 /** Where each aggregated field is among a group's numbers: the others are key fields. */
 const NUMBERS: ReadonlyMap<string, number> = new Map([['packets', PACKETS], ['bytes', BYTES], ['start', START], ['end', END], ['tcp-flags', FLAGS]])
 /** The most text handed to the scanner at once: whole lines, copied into its memory. */
@@ -427,12 +427,12 @@ export function groupTable(spill: Spill): GroupTable {
 
   /**
    * The room for the line of the group at `at` in the core's memory, which did not fit in
-   * `room`: twice as much, or the room the core asks of a line (see `lineFits` in
-   * core/lines.ts). Had it the room already, the core stopped for a reason this side does
-   * not know: a fault, said rather than asking for ever more room.
+   * `room`: twice as much, or the room the core asks of that line. Had it the room already,
+   * the core stopped for a reason this side does not know: a fault, said rather than asking
+   * for ever more room.
    */
   function roomFor(at: number, kindCount: number, room: number): number {
-    const needed = new DataView(core.memory.buffer).getInt32(at + KEY_LENGTH, true) + kindCount * 18 + 8
+    const needed = core.lineRoom(at, kindCount)
     if (needed <= room) throw fault(`a group of ${needed} bytes of line stopped the writing, with room for ${room}`)
     return Math.max(2 * room, needed)
   }

@@ -10,5 +10,5 @@ export { ABSENT, allocate, BYTES, CHUNK, END, FLAGS, FOLLOWS, IN_BIG, KEY, KEY_L
 export { add, arena, clear, earliest, full, init, latest, merge, reserveKey, setLimit, size, span, used } from './table'
 export { lines, reserveText, scan, useLayout } from './scan'
 export { listed, listEnd, reorder, sorted } from './sort'
-export { write, writeRun, written } from './lines'
+export { lineRoom, write, writeRun, written } from './lines'
 export { feed, mergeLists, mergeStep, pack, startMerge } from './merge'

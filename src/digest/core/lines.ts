@@ -72,9 +72,19 @@ export function write(list: usize, from: i32, count: i32, kinds: usize, kindCoun
   return i
 }
 
-/** Whether the line of the group at `group` surely fits in `room` bytes with `used` taken: at most 17 bytes a number and a space after each field, and 8 bytes past the line. */
+/** The room the line of the group at `group` takes at most: its key, 17 bytes a number and a space after each field, and 8 bytes past the line. */
+@inline function roomOf(group: usize, kindCount: i32): i32 {
+  return load<i32>(group, KEY_LENGTH) + kindCount * 18 + 8
+}
+
+/** The room a line of the group at `group` takes at most, for JavaScript to give a longer line (see `roomOf`). */
+export function lineRoom(group: usize, kindCount: i32): i32 {
+  return roomOf(group, kindCount)
+}
+
+/** Whether the line of the group at `group` surely fits in `room` bytes with `used` taken. */
 @inline function lineFits(group: usize, used: usize, kindCount: i32, room: i32): bool {
-  return <i32>used + load<i32>(group, KEY_LENGTH) + kindCount * 18 + 8 <= room
+  return <i32>used + roomOf(group, kindCount) <= room
 }
 
 /** Each byte a space (32). */
