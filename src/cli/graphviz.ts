@@ -87,8 +87,8 @@ export const LARGE_MAP_EDGES = 1000
  */
 export async function mapSvg(map: NetworkMap, options: MapToDotOptions, signal: AbortSignal, onStart: () => void): Promise<{ dot: string; svg: string }> {
   if (Math.min(map.edges.length, options.top ?? Infinity) > LARGE_MAP_EDGES) {
-    const { positions } = await drawnLayout(map, options.top ?? Infinity, signal)
-    const dot = mapToDot(map, { ...options, positions })
+    const { map: drawn, positions } = await drawnLayout(map, options.top ?? Infinity, signal)
+    const dot = mapToDot(drawn, { ...options, top: undefined, positions })
     return { dot, svg: await layout(dot, signal, onStart, true) }
   }
   const dot = mapToDot(map, options)

@@ -25,7 +25,8 @@ export interface MapToDotOptions {
    */
   ratio?: number
   /**
-   * Where each node goes, its centre in points with y downwards (as `drawnLayout` gives):
+   * Where each node goes, its centre in points with y downwards, from any layout (`render`
+   * gives a large map the page's):
    * the DOT is then for Graphviz's `neato` with no layout of its own (`-n2`): the nodes stay
    * where they are, edges are straight and drawn under the nodes, and clusters are not drawn.
    * Default: none, for Graphviz's layered `dot`.
