@@ -9,7 +9,7 @@ import type { S3Client } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { ROOT, runCli, runInProcess, S3RVER_CREDENTIALS as CREDENTIALS } from './support/cli.js'
 import { fileKey, gzipLog, HEADER } from './support/flowLogs.js'
-import { closeAll, createBucket, putObjects, s3Client, startS3rver, type S3Server } from './support/s3.js'
+import { closeAll, startBucket, type S3Server } from './support/s3.js'
 
 const SAMPLE = join(ROOT, 'examples', 'sample-bucket')
 const NAME = /_(\d{12})_vpcflowlogs_([a-z0-9-]+)_(fl-[0-9a-z]+)_(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)Z_/
@@ -108,15 +108,11 @@ describe('a bucket (s3rver)', () => {
   let client: S3Client
 
   beforeAll(async () => {
-    s3 = await startS3rver()
-    client = s3Client(s3.endpoint)
-    await createBucket(client, BUCKET)
     const record = `2 123456789012 eni-1 10.0.0.1 10.0.0.2 40000 443 6 1 100 1714521600 1714521660 ACCEPT OK`
-    await putObjects(
-      client,
+    ;({ s3, client } = await startBucket(
       BUCKET,
       times.map((time, i) => ({ key: fileKey({ account: '123456789012', region: 'us-east-1', flowLogId: 'fl-1', time, hash: `0000000${i}` }), body: gzipLog([record]) })),
-    )
+    ))
   })
   afterAll(() => closeAll(client, s3))
 

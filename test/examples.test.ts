@@ -6,7 +6,7 @@ import { promisify } from 'node:util'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { fileKey, gzipLog, HEADER } from './support/flowLogs.js'
-import { closeAll, createBucket, putObjects, s3Client, startS3rver, type S3Server } from './support/s3.js'
+import { closeAll, startBucket, type S3Server } from './support/s3.js'
 
 const run = promisify(execFile)
 const BUCKET = 'example-flow-logs'
@@ -25,17 +25,13 @@ let client: S3Client
 let env: NodeJS.ProcessEnv
 
 beforeAll(async () => {
-  s3 = await startS3rver()
-  client = s3Client(s3.endpoint)
-  await createBucket(client, BUCKET)
-  await putObjects(
-    client,
+  ;({ s3, client } = await startBucket(
     BUCKET,
     FILES.map(({ minutesAgo, region, bytes }, i) => {
       const time = at(minutesAgo)
       return { key: fileKey({ account: '123456789012', region, flowLogId: 'fl-1', time, hash: `0000000${i}` }), body: gzipLog([record(time, bytes)]) }
     }),
-  )
+  ))
   env = {
     ...process.env,
     AWS_ENDPOINT_URL_S3: s3.endpoint,

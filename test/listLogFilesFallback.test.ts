@@ -10,7 +10,7 @@ import { collect } from './support/async.js'
 import { runCli, S3RVER_CREDENTIALS as CREDENTIALS } from './support/cli.js'
 import { fileKey, gzipLog } from './support/flowLogs.js'
 import { memoryBucket } from './support/memoryBucket.js'
-import { closeAll, createBucket, putObjects, s3Client, startS3rver, withoutTheMend, type S3Server } from './support/s3.js'
+import { closeAll, startBucket, withoutTheMend, type S3Server } from './support/s3.js'
 
 const BUCKET = 'misbehaving'
 const times = ['2024-05-01T00:05Z', '2024-05-01T12:00Z', '2024-05-02T08:00Z'].map((time) => new Date(time))
@@ -62,11 +62,8 @@ describe('s3rver without the harness mend', () => {
   let client: S3Client
 
   beforeAll(async () => {
-    s3 = await startS3rver()
-    client = s3Client(s3.endpoint)
-    await createBucket(client, BUCKET)
     const record = '2 123456789012 eni-1 10.0.0.1 10.0.0.2 40000 443 6 1 100 1714521600 1714521660 ACCEPT OK'
-    await putObjects(client, BUCKET, OBJECTS.filter((object) => object.size === 100).map(({ key }) => ({ key, body: gzipLog([record]) })))
+    ;({ s3, client } = await startBucket(BUCKET, OBJECTS.filter((object) => object.size === 100).map(({ key }) => ({ key, body: gzipLog([record]) }))))
   })
   afterAll(() => closeAll(client, s3))
 

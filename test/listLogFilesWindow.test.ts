@@ -4,7 +4,7 @@ import { listLogFiles, type LogFile } from 'vpcflow'
 import { collect } from './support/async.js'
 import { fileKey, LAYOUTS, type FileSpec } from './support/flowLogs.js'
 import { memoryBucket } from './support/memoryBucket.js'
-import { closeAll, createBucket, putObjects, s3Client, startS3rver, type S3Server } from './support/s3.js'
+import { closeAll, startBucket, type S3Server } from './support/s3.js'
 import { seededRandom } from './support/text.js'
 
 const BUCKET = 'windows'
@@ -122,10 +122,7 @@ describe('against a real S3 server', () => {
   const objects = bucketKeys(2, 60).concat({ key: 'AWSLogs/aws-account-id=444455556666/', size: 0 })
 
   beforeAll(async () => {
-    s3 = await startS3rver()
-    client = s3Client(s3.endpoint)
-    await createBucket(client, BUCKET)
-    await putObjects(client, BUCKET, objects.map((o) => ({ key: o.key, body: 'x'.repeat(o.size) })))
+    ;({ s3, client } = await startBucket(BUCKET, objects.map((o) => ({ key: o.key, body: 'x'.repeat(o.size) }))))
   })
   afterAll(() => closeAll(client, s3))
 

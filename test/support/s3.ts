@@ -218,6 +218,15 @@ export async function putObjects(
   await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker))
 }
 
+/** s3rver started, a client of it, and a bucket holding `objects`. */
+export async function startBucket(bucket: string, objects: Iterable<TestObject>): Promise<{ s3: S3Server; client: S3Client }> {
+  const s3 = await startS3rver()
+  const client = s3Client(s3.endpoint)
+  await createBucket(client, bucket)
+  await putObjects(client, bucket, objects)
+  return { s3, client }
+}
+
 export async function deleteObject(client: S3Client, bucket: string, key: string): Promise<void> {
   await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }))
 }
